@@ -1,0 +1,192 @@
+"""The rule registry and runner: vectorised checks over the batch frames, findings as data."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfxl.config import DEFAULT, Config
+from perfxl.findings import RULES, SEVERITY_RANK, Finding, declare, make
+from perfxl.frames import Frames, findings_frame
+
+Check = Callable[["Ctx"], pd.DataFrame | None]
+HIT_COLUMNS = ("sub", "sheet", "cell", "observed", "expected", "severity", "stake")
+
+
+def rule(
+    rule_id: str,
+    severity: str,
+    scope: str,
+    title_zh: str,
+    title_en: str,
+    message_zh: str,
+    message_en: str,
+    **extra: Any,
+) -> Callable[[Check], Check]:
+    """Register a check: its catalogue entry (id, severity, zh/en templates) sits next to its code."""
+
+    def deco(fn: Check) -> Check:
+        info = declare(
+            rule_id, severity, scope, title_zh, title_en, message_zh, message_en, **extra
+        )
+        RULES[rule_id] = dataclasses.replace(info, check=fn)
+        return fn
+
+    return deco
+
+
+@dataclass
+class Ctx:
+    """What every check sees: the frames of the submissions that passed the structural rules,
+    the derived values (recomputed rates, scores, grades) and the configuration."""
+
+    frames: Frames
+    results: pd.DataFrame  # one row per submission, indexed by sub
+    cfg: Config = DEFAULT
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        return self.frames.projects
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return self.frames.indicators
+
+
+def hits(df: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    """A hit table from `df` (which must carry `sub`), with extra columns set or computed."""
+    out = pd.DataFrame({"sub": df["sub"].to_numpy()}, index=df.index)
+    for key, value in columns.items():
+        out[key] = value
+    return out
+
+
+def field_cell(projects: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
+    """(sheet, cell) Series of a project field, from the refs the reader recorded."""
+    refs = projects["refs"]
+    sheet = refs.map(lambda r: r.get(key, (None, None))[0] if isinstance(r, dict) else None)
+    cell = refs.map(lambda r: r.get(key, (None, None))[1] if isinstance(r, dict) else None)
+    return sheet, cell
+
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def to_findings(rule_id: str, table: pd.DataFrame | None) -> list[Finding]:
+    if table is None or table.empty:
+        return []
+    out: list[Finding] = []
+    cols = list(table.columns)
+    for rec in table.to_dict("records"):
+        params = {k: _clean(rec[k]) for k in cols}
+        out.append(
+            make(
+                rule_id,
+                sub=params.pop("sub"),
+                sheet=params.pop("sheet", None),
+                cell=params.pop("cell", None),
+                observed=params.pop("observed", None),
+                expected=params.pop("expected", None),
+                severity=params.pop("severity", None),
+                stake=params.pop("stake", None),
+                **params,
+            )
+        )
+    return out
+
+
+declare(
+    "S00",
+    "info",
+    "submission",
+    "已跳过业务规则",
+    "business rules skipped",
+    "因上述结构问题，本文件未进行资金、指标、等次等业务规则检查。",
+    "Because of the structural problems above, the business rules were not run on this file.",
+)
+
+
+@dataclass
+class CheckResult:
+    findings: pd.DataFrame
+    results: pd.DataFrame  # per submission: recomputed values and counts
+    frames: Frames  # with derived columns on indicators and friends
+
+
+def _restrict(frames: Frames, keep: set[str]) -> Frames:
+    parts = {}
+    for name in frames.names():
+        df = getattr(frames, name)
+        parts[name] = df[df["sub"].isin(keep)].reset_index(drop=True) if name != "findings" else df
+    return Frames(**parts, extra=frames.extra)
+
+
+def run_checks(frames: Frames, cfg: Config = DEFAULT, only: set[str] | None = None) -> CheckResult:
+    """Run every registered check over the batch and collect the findings into one table."""
+    from perfxl.checks import derive, load_all
+
+    load_all()
+    projects = frames.projects
+    blocked = set(projects.loc[projects["blocked"].fillna(False).astype(bool), "sub"])
+    ok = set(projects["sub"]) - blocked
+    work = _restrict(frames, ok)
+    derive.add_derived(work, cfg)
+    results = derive.results(work, cfg)
+    ctx = Ctx(work, results, cfg)
+    found: list[Finding] = []
+    for rule_id in sorted(RULES):
+        info = RULES[rule_id]
+        if info.check is None or (only is not None and rule_id not in only):
+            continue
+        found.extend(to_findings(rule_id, info.check(ctx)))
+    reader = frames.findings
+    skipped = [make("S00", sub=s) for s in sorted(blocked) if s is not None]
+    table = pd.concat(
+        [df for df in (reader, findings_frame(found), findings_frame(skipped)) if not df.empty]
+        or [findings_frame([])],
+        ignore_index=True,
+    )
+    table = sort_findings(table)
+    full = derive.results_for_all(frames, results)
+    counts = (
+        table.groupby(["sub", "severity"]).size().unstack(fill_value=0) if not table.empty else None
+    )
+    for sev, col in (("error", "errors"), ("warning", "warnings"), ("info", "infos")):
+        full[col] = (
+            full.index.map(counts[sev]).fillna(0).astype(int)
+            if counts is not None and sev in counts
+            else 0
+        )
+    return CheckResult(table, full, work)
+
+
+def sort_findings(table: pd.DataFrame) -> pd.DataFrame:
+    """Errors first, then by the amount at stake, then by rule id."""
+    if table.empty:
+        return table
+    order = table["severity"].map(SEVERITY_RANK).fillna(9)
+    stake = pd.to_numeric(table["stake"], errors="coerce").abs().fillna(0)
+    return (
+        table.assign(_o=order, _s=-stake)
+        .sort_values(
+            ["_o", "_s", "rule", "sub", "sheet", "cell"], kind="stable", na_position="last"
+        )
+        .drop(columns=["_o", "_s"])
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,292 @@
+"""Find fields and tables in grids: by the template's defined names first, then by their labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from perfxl.parse import clean_label
+from perfxl.read.grid import Book, Grid
+from perfxl.spec import Column, Field, Table, parse_a1
+
+# Label variants: "计划投资额（万元）", "全年预算数(A)", "产出指标(50分)", "其中:本年财政拨款", "指标1:名称".
+_TRAILING_BRACKETS = re.compile(r"[(（\[［【][^()（）\[\]［］【】]{0,12}[)）\]］】]$")
+_LEADING_QIZHONG = re.compile(r"^其中[:：]?")
+_COLON_SPLIT = re.compile(r"^([^:：]{1,20})[:：](.+)$")
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_key_str(text: str) -> str:
+    return _label_key(text)
+
+
+def label_key(text: object) -> str:
+    """The comparable core of a label: cleaned, without trailing bracket notes or 其中:."""
+    if isinstance(text, str):
+        return _label_key_str(text)
+    return _label_key(text)
+
+
+def _label_key(text: object) -> str:
+    s = clean_label(text)
+    for _ in range(2):
+        s2 = _TRAILING_BRACKETS.sub("", s)
+        if s2 == s:
+            break
+        s = s2
+    s = _LEADING_QIZHONG.sub("", s)
+    return s.rstrip(":：")
+
+
+def keys_of(labels: Iterable[str]) -> frozenset[str]:
+    return _keys_of(tuple(labels))
+
+
+@lru_cache(maxsize=4096)
+def _keys_of(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label_key(x) for x in labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """Where a value sits: grid, zero-based row and column."""
+
+    grid: Grid
+    row: int
+    col: int
+    inline: str | None = None  # value found after "label：" inside the label cell
+
+    @property
+    def ref(self) -> str:
+        return self.grid.ref(self.row, self.col)
+
+    @property
+    def sheet(self) -> str:
+        return self.grid.name
+
+    def value(self) -> object:
+        return self.inline if self.inline is not None else self.grid.value(self.row, self.col)
+
+
+# ------------------------------------------------------------------ defined names
+
+
+_REF = re.compile(
+    r"^=?(?:'(?P<q>(?:[^']|'')+)'|(?P<u>[^'!]+))!\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)"
+    r"(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$"
+)
+
+
+def name_target(book: Book, name: str) -> tuple[Grid, int, int, int, int] | None:
+    """(grid, r1, c1, r2, c2) of a defined name pointing into an existing sheet."""
+    text = book.defined_names.get(name)
+    if not text:
+        return None
+    m = _REF.match(text.strip())
+    if not m:
+        return None  # #REF! after a deleted sheet, or a constant
+    sheet = (m.group("q") or "").replace("''", "'") or (m.group("u") or "")
+    grid = book.grid(sheet)
+    if grid is None:
+        return None
+    r1, c1 = parse_a1(m.group("c1") + m.group("r1"))
+    if m.group("c2"):
+        r2, c2 = parse_a1(m.group("c2") + m.group("r2"))
+    else:
+        r2, c2 = r1, c1
+    return grid, r1, c1, r2, c2
+
+
+def name_constant(book: Book, name: str) -> str | None:
+    text = book.defined_names.get(name)
+    if text and text.startswith('"') and text.endswith('"'):
+        return text[1:-1]
+    if text and text.startswith('="') and text.endswith('"'):
+        return text[2:-1]
+    return None
+
+
+# ------------------------------------------------------------------ labels
+
+
+def find_label(
+    grid: Grid, keys: frozenset[str], rows: range | None = None
+) -> list[tuple[int, int, str | None]]:
+    """Cells whose label equals one of `keys`; inline values ("项目名称：X") come back as the third item."""
+    hits: list[tuple[int, int, str | None]] = []
+    for (r, c), lab in grid.labels().items():
+        if rows is not None and r not in rows:
+            continue
+        k = label_key(lab)
+        if k in keys:
+            hits.append((r, c, None))
+            continue
+        m = _COLON_SPLIT.match(lab)
+        if m and label_key(m.group(1)) in keys:
+            hits.append((r, c, m.group(2)))
+    hits.sort()
+    return hits
+
+
+def field_spot(
+    grid: Grid,
+    f: Field,
+    stop_keys: frozenset[str],
+    below: bool = False,
+    rows: range | None = None,
+) -> Spot | None:
+    """Locate a field's value cell next to (right of, or below) its label."""
+    hits = find_label(grid, keys_of(f.labels), rows)
+    if not hits:
+        return None
+    r, c, inline = hits[0]
+    if inline is not None:
+        return Spot(grid, r, c, inline)
+    if below:
+        return Spot(grid, grid.merge_end_row(r, c) + 1, c)
+    first = grid.merge_end_col(r, c) + 1
+    col = first
+    # skip blank cells that belong to nobody, but never run into the next label
+    while col < first + 4:
+        v = grid.value(r, col)
+        if v is not None:
+            lab = grid.labels().get(grid.origin.get((r, col), (r, col)))
+            if lab is not None and label_key(lab) in stop_keys:
+                return Spot(grid, r, first)
+            return Spot(grid, r, col)
+        col = grid.merge_end_col(r, col) + 1
+    return Spot(grid, r, first)
+
+
+# ------------------------------------------------------------------ tables
+
+
+@dataclass(slots=True)
+class TableSpot:
+    grid: Grid
+    header_top: int
+    data_start: int
+    data_end: int  # exclusive
+    cols: dict[str, int]  # column key -> zero-based column
+    header_texts: dict[str, str]  # column key -> header text as printed (for units like （元）)
+
+    def spot(self, row: int, key: str) -> Spot | None:
+        c = self.cols.get(key)
+        return Spot(self.grid, row, c) if c is not None else None
+
+
+@lru_cache(maxsize=256)
+def _column_keys(columns: tuple[Column, ...]) -> dict[str, list[str]]:
+    """Label key -> the column keys it can name."""
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        for k in keys_of(c.labels):
+            out.setdefault(k, []).append(c.key)
+    return out
+
+
+def _header_hits(grid: Grid, r: int, columns: Sequence[Column]) -> dict[str, list[int]]:
+    """Column keys whose labels appear in row r, with the columns where they do."""
+    wanted = _column_keys(tuple(columns))
+    out: dict[str, list[int]] = {}
+    for ci, k in grid.row_keys(r):
+        for key in wanted.get(k, ()):
+            out.setdefault(key, []).append(ci)
+    return out
+
+
+def _assign_columns(grid: Grid, rows: Sequence[int], columns: Sequence[Column]) -> dict[str, int]:
+    """Map spec columns to sheet columns; repeated labels (三个“分值”) are taken left to right."""
+    cols: dict[str, int] = {}
+    taken: set[int] = set()
+    hits_by_row = [(r, _header_hits(grid, r, columns)) for r in rows]
+    for col in columns:
+        candidates: set[int] = set()
+        for r, hits in hits_by_row:
+            for ci in hits.get(col.key, []):
+                # a header merged over several columns names its first column only
+                if grid.origin.get((r, ci), (r, ci))[1] == ci:
+                    candidates.add(ci)
+        for ci in sorted(candidates):
+            if ci not in taken:
+                cols[col.key] = ci
+                taken.add(ci)
+                break
+    return cols
+
+
+def find_table(
+    grid: Grid,
+    table: Table,
+    min_hits: int,
+    rows: range | None = None,
+    end_keys: frozenset[str] = frozenset(),
+    required: Sequence[str] = (),
+    header_at: int | None = None,
+) -> TableSpot | None:
+    """Find the header row of `table` in `grid` and the extent of its data rows."""
+    search = rows if rows is not None else range(grid.nrows)
+    if header_at is not None:
+        search = range(header_at, header_at + 1)
+    best: tuple[int, int] | None = None
+    for r in search:
+        if r >= grid.nrows:
+            break
+        hits = _header_hits(grid, r, table.columns)
+        if r + 1 < grid.nrows:
+            for k, v in _header_hits(grid, r + 1, table.columns).items():
+                hits.setdefault(k, v)
+        if any(k not in hits for k in required):
+            continue
+        n = len(hits)
+        if n >= min_hits and (best is None or n > best[1]):
+            best = (r, n)
+    if best is None:
+        return None
+    top = best[0]
+    second = (
+        top + 1 if top + 1 < grid.nrows and _header_hits(grid, top + 1, table.columns) else None
+    )
+    header_rows = [top] if second is None else [top, second]
+    # a two-row header is real only when the second row names columns the first does not
+    if second is not None:
+        first_keys = set(_header_hits(grid, top, table.columns))
+        second_keys = set(_header_hits(grid, second, table.columns))
+        if not (second_keys - first_keys) and not any(
+            grid.is_merged_continuation(second, c) for c in range(grid.ncols)
+        ):
+            header_rows = [top]
+    cols = _assign_columns(grid, header_rows, table.columns)
+    start = header_rows[-1] + 1
+    # rows still inside a vertically merged header cell belong to the header
+    for c in cols.values():
+        start = max(start, grid.merge_end_row(header_rows[-1], c) + 1)
+    end = _table_end(grid, start, end_keys, rows)
+    texts = {
+        k: str(grid.value(header_rows[-1], c) or grid.value(top, c) or "") for k, c in cols.items()
+    }
+    return TableSpot(grid, top, start, end, cols, texts)
+
+
+def _table_end(grid: Grid, start: int, end_keys: frozenset[str], rows: range | None) -> int:
+    limit = rows.stop if rows is not None else grid.nrows
+    blank_run = 0
+    r = start
+    while r < min(limit, grid.nrows):
+        row = grid.rows[r]
+        if end_keys and any(k in end_keys for c, k in grid.row_keys(r) if c < 4):
+            return r
+        if all(v == "" or v is None for v in row):
+            blank_run += 1
+            if blank_run >= 50:
+                return r - blank_run + 1
+        else:
+            blank_run = 0
+        r += 1
+    return min(limit, grid.nrows)
+
+
+def row_is_blank(grid: Grid, r: int, cols: Iterable[int]) -> bool:
+    return all(grid.value(r, c) in (None, "") for c in cols)

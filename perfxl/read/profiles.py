@@ -1,0 +1,495 @@
+"""Profile readers: national2020 and hainan2011 workbooks, template or foreign layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfxl import parse
+from perfxl.read.extract import (
+    Extract,
+    infer_year,
+    locate_table,
+    money_unit_near,
+    read_fields,
+    read_indicators,
+    title_year,
+)
+from perfxl.read.grid import Book, Grid
+from perfxl.read.locate import TableSpot, find_label, keys_of, label_key
+from perfxl.read.values import as_number, as_rate, as_text, is_na, raw_text
+from perfxl.spec import get_profile
+
+# Labels that identify each profile in a workbook without perfxl metadata.
+NATIONAL_MARKS = keys_of(
+    (
+        "年度资金总额",
+        "全年预算数",
+        "全年执行数",
+        "年度指标值",
+        "实际完成值",
+        "三级指标",
+        "偏差原因分析及改进措施",
+    )
+)
+HAINAN_MARKS = keys_of(
+    (
+        "项目决策",
+        "项目管理",
+        "项目绩效",
+        "计划投资额",
+        "实际到位资金",
+        "绩效标准",
+        "三级指标",
+        "评价等次",
+    )
+)
+
+
+def detect_profile(book: Book) -> str | None:
+    """Guess the profile of a foreign workbook from the labels it carries."""
+    nat = hai = 0
+    for g in book.grids:
+        keys = {label_key(v) for v in g.labels().values()}
+        nat += len(keys & NATIONAL_MARKS)
+        hai += len(keys & HAINAN_MARKS)
+    if nat >= 4 and nat >= hai:
+        return "national2020"
+    if hai >= 4:
+        return "hainan2011"
+    return None
+
+
+def _form_grid(book: Book, marks: frozenset[str]) -> Grid | None:
+    best: tuple[int, Grid] | None = None
+    for g in book.grids:
+        n = len({label_key(v) for v in g.labels().values()} & marks)
+        if n and (best is None or n > best[0]):
+            best = (n, g)
+    return best[1] if best else None
+
+
+def _choice(ex: Extract, key: str, options: tuple[str, ...]) -> None:
+    """Checkbox rows ("□实施过程评价 ☑完成结果评价") and dropdown values alike become one choice."""
+    raw = ex.project.get(key + "_raw")
+    if raw is None:
+        ex.project[key + "_ticks"] = 0
+        return
+    ticked = parse.parse_checkbox_group(raw, options)
+    ex.project[key + "_ticks"] = len(ticked)
+    ex.project[key] = ticked[0] if len(ticked) == 1 else (None if not ticked else "、".join(ticked))
+    if not ticked:
+        fixed, _ = parse.typo_fix(parse.normalize(raw))
+        ex.project[key] = fixed or None
+
+
+def _split_codes(ex: Extract) -> None:
+    """ "219-池州市…" carries a code: keep the name clean and the code aside."""
+    for key, code_key in (
+        ("dept", "dept_code"),
+        ("unit", "unit_code"),
+        ("project_name", "project_code"),
+    ):
+        v = ex.project.get(key)
+        if isinstance(v, str):
+            code, name = parse.split_code_name(v)
+            if code and name:
+                ex.project[key] = name
+                if not ex.project.get(code_key):
+                    ex.project[code_key] = code
+
+
+def _org_names(ex: Extract, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        v = ex.project.get(key + "_raw")
+        if v:
+            canonical, alias = parse.normalize_org(v)
+            ex.project[key] = canonical or None
+            ex.project[key + "_alias"] = alias
+
+
+# ------------------------------------------------------------------ national2020
+
+NATIONAL_FUND_SOURCES = (
+    ("total", ("总额", "合计", "总计", "小计")),
+    ("carryover", ("结转",)),
+    ("special", ("财政专户",)),
+    ("current_year", ("财政拨款", "财政资金", "当年", "本年", "一般公共预算")),
+    ("unit_own", ("单位资金", "自有资金", "单位自筹")),
+    ("other", ("其他",)),
+)
+
+HAINAN_FUND_SOURCES = (
+    ("total", ("合计", "总计", "小计", "总额")),
+    ("central", ("中央",)),
+    ("provincial", ("省",)),
+    ("county", ("市县", "市", "县")),
+    ("other", ("其他",)),
+)
+
+
+def _source_of(label: str | None, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    if not label:
+        return None
+    s = label_key(label)
+    for key, words in table:
+        if any(w in s for w in words):
+            return key
+    return None
+
+
+def _row_label(grid: Grid, r: int, ts: TableSpot, first_value_col: int) -> str | None:
+    c = ts.cols.get("source")
+    if c is not None:
+        v = grid.value(r, c)
+        if isinstance(v, str) and v.strip():
+            return v
+    for c in range(first_value_col - 1, -1, -1):
+        v = grid.value(r, c)
+        if isinstance(v, str) and v.strip():
+            return v
+    return None
+
+
+def _read_funds(
+    ex: Extract,
+    ts: TableSpot,
+    measures: tuple[str, ...],
+    sources: tuple[tuple[str, tuple[str, ...]], ...],
+    with_exec: bool,
+) -> None:
+    g = ts.grid
+    value_cols = [ts.cols[m] for m in measures if m in ts.cols]
+    if not value_cols:
+        return
+    first_col = min(value_cols)
+    seen: set[str] = set()
+    misses = 0
+    for r in range(ts.data_start, min(ts.data_end, ts.data_start + 10)):
+        label = _row_label(g, r, ts, first_col)
+        source = _source_of(label, sources)
+        if source is None or source in seen:
+            if all(g.value(r, c) is None for c in value_cols):
+                misses += 1
+                if misses > 1 or seen:
+                    break
+                continue
+            if seen:
+                break
+            continue
+        seen.add(source)
+        for m in measures:
+            c = ts.cols.get(m)
+            if c is None:
+                continue
+            v = g.value(r, c)
+            money = parse.parse_money(v, ex.money_unit) if v is not None else None
+            ex.funds.append(
+                {
+                    "measure": m,
+                    "source": source,
+                    "source_label": as_text(label),
+                    "amount_wan": money.value_wan if money else None,
+                    "raw": raw_text(v),
+                    "unit": money.unit if money else ex.money_unit,
+                    "unit_source": money.unit_source if money else "label",
+                    "note": money.note if money else None,
+                    "na": is_na(v),
+                    "sheet": g.name,
+                    "cell": g.ref(r, c),
+                }
+            )
+        if with_exec:
+            rec: dict[str, Any] = {"source": source, "sheet": g.name}
+            for key in ("weight", "rate", "score"):
+                c = ts.cols.get(key)
+                v = g.value(r, c) if c is not None else None
+                rec[key + "_raw"] = raw_text(v)
+                rec[key + "_cell"] = g.ref(r, c) if c is not None else None
+                if key == "rate":
+                    rec["rate_reported"], rec["rate_note"] = as_rate(v)
+                else:
+                    rec[key + ("_reported" if key == "score" else "")], _ = (
+                        as_number(v) if not is_na(v) else (None, None)
+                    )
+            c = ts.cols.get("note")
+            rec["note"] = as_text(g.value(r, c)) if c is not None else None
+            ex.exec.append(rec)
+
+
+def read_national(book: Book, template: bool) -> Extract:
+    profile = get_profile("national2020")
+    sheet = profile.sheet("self_eval")
+    ex = Extract("national2020", "template" if template else "foreign")
+    funds_t = locate_table(
+        book,
+        sheet,
+        sheet.table("funds"),
+        template,
+        None,
+        min_hits=2,
+        required=("annual_budget", "executed"),
+        end_labels=("年度总体目标", "绩效指标", "一级指标", "总体目标"),
+    )
+    form = funds_t.grid if funds_t else _form_grid(book, NATIONAL_MARKS)
+    ind_t = locate_table(
+        book,
+        sheet,
+        sheet.table("indicators"),
+        template,
+        form,
+        min_hits=4,
+        required=("name",),
+        end_labels=(
+            "总分",
+            "合计",
+            "自评等次",
+            "评价等次",
+            "自评等级",
+            "自评结论",
+            "存在问题及改进措施",
+        ),
+    )
+    read_fields(ex, book, profile, sheet, template, form)
+    if ex.project.get("fiscal_year") is None:
+        year, ref = title_year(book)
+        if year is not None:
+            ex.project["fiscal_year"] = year
+            ex.project["fiscal_year_source"] = "title"
+            if ref:
+                ex.refs["fiscal_year"] = ref
+    _split_codes(ex)
+    _org_names(ex, ("unit", "dept"))
+    ex.project["grade_reported_raw"] = ex.project.get("grade_reported")
+    ex.project["grade_reported"] = parse.parse_grade(ex.project.get("grade_reported_raw"))
+    if funds_t is None:
+        ex.missing_blocks.append("funds")
+    else:
+        if not template:
+            ex.money_unit = money_unit_near(funds_t.grid, funds_t) or "万元"
+        _read_funds(
+            ex,
+            funds_t,
+            ("initial_budget", "annual_budget", "executed"),
+            NATIONAL_FUND_SOURCES,
+            with_exec=True,
+        )
+    if ind_t is None:
+        ex.missing_blocks.append("indicators")
+    else:
+        ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
+    return ex
+
+
+# ------------------------------------------------------------------ hainan2011
+
+TIER_COLUMNS = (
+    ("优", "tier_excellent"),
+    ("良", "tier_good"),
+    ("中", "tier_fair"),
+    ("差", "tier_poor"),
+)
+
+
+def read_hainan(book: Book, template: bool) -> Extract:
+    profile = get_profile("hainan2011")
+    ex = Extract("hainan2011", "template" if template else "foreign")
+    form = None if template else _form_grid(book, HAINAN_MARKS)
+    for sheet in profile.sheets:
+        read_fields(ex, book, profile, sheet, template, form)
+    lists = profile.lists
+    for key, options in (
+        ("eval_type", lists["eval_type"]),
+        ("org_mode", lists["org_mode"]),
+        ("eval_agency", lists["eval_agency"]),
+        ("project_type", lists["project_type"]),
+    ):
+        _choice(ex, key, options)
+    _org_names(ex, ("unit", "dept", "impl_unit", "eval_org", "basic_dept"))
+    ex.project["grade_reported_raw"] = ex.project.get("grade_reported")
+    ex.project["grade_reported"] = parse.parse_grade(ex.project.get("grade_reported_raw"))
+    lo, hi = parse.parse_date_range(ex.project.get("eval_date_raw"))
+    ex.project["eval_date_start"], ex.project["eval_date"] = lo, hi
+
+    # 绩效目标表 with its four tier standards
+    goals = profile.sheet("goals")
+    tt = locate_table(
+        book, goals, goals.table("targets"), template, form, min_hits=4, required=("name",)
+    )
+    if tt is None:
+        ex.missing_blocks.append("targets")
+    else:
+        inds = read_indicators(tt, None, level1_key="target_type")
+        for rec in inds:
+            r = rec["row"] - 1
+            tiers: dict[str, parse.Target] = {}
+            cells: dict[str, str] = {}
+            raws: dict[str, str | None] = {}
+            for tier, key in TIER_COLUMNS:
+                c = tt.cols.get(key)
+                v = tt.grid.value(r, c) if c is not None else None
+                raws[tier] = raw_text(v)
+                tiers[tier] = parse.parse_target(v)
+                if c is not None:
+                    cells[tier] = tt.grid.ref(r, c)
+            intervals, inferred = parse.resolve_tier_set(tiers)
+            _direction_from_tiers(rec, intervals)
+            for tier, _ in TIER_COLUMNS:
+                t = tiers[tier]
+                iv = intervals.get(tier)
+                ex.tiers.append(
+                    {
+                        "seq": rec["seq"],
+                        "tier": tier,
+                        "raw": raws[tier],
+                        "kind": t.kind,
+                        "unit": t.unit,
+                        "percent": t.percent,
+                        "lo": iv.lo if iv else None,
+                        "lo_incl": iv.lo_incl if iv else None,
+                        "hi": iv.hi if iv else None,
+                        "hi_incl": iv.hi_incl if iv else None,
+                        "inferred": tier in inferred,
+                        "sheet": tt.grid.name,
+                        "cell": cells.get(tier),
+                    }
+                )
+        ex.indicators = inds
+
+    basic = profile.sheet("basic")
+    ft = locate_table(
+        book, basic, basic.table("funds"), template, form, min_hits=2, required=("planned",)
+    )
+    if ft is None:
+        ex.missing_blocks.append("funds")
+    else:
+        if not template:
+            ex.money_unit = money_unit_near(ft.grid, ft) or "万元"
+        _read_funds(ex, ft, ("planned", "arrived", "used"), HAINAN_FUND_SOURCES, with_exec=False)
+
+    scoring = profile.sheet("scoring")
+    st = locate_table(
+        book,
+        scoring,
+        scoring.table("scoring"),
+        template,
+        form,
+        min_hits=4,
+        required=("level3", "score"),
+    )
+    if st is None:
+        ex.missing_blocks.append("scoring")
+    else:
+        _read_scoring(ex, st)
+
+    ev = profile.sheet("evaluators")
+    et = locate_table(
+        book,
+        ev,
+        ev.table("evaluators"),
+        template,
+        None,
+        min_hits=3,
+        required=("name",),
+        end_labels=("评价工作组组长", "项目单位负责人"),
+    )
+    if et is not None:
+        for r in range(et.data_start, et.data_end):
+            vals = {k: et.grid.value(r, c) for k, c in et.cols.items()}
+            name = parse.clean_label(vals.get("name")) if vals.get("name") is not None else ""
+            if not name:
+                continue
+            ex.evaluators.append(
+                {
+                    "name": name,
+                    "title": parse.clean_label(vals.get("title")) or None,
+                    "unit": as_text(vals.get("unit")),
+                    "score": as_number(vals.get("score"))[0],
+                    "signed": as_text(vals.get("signed")),
+                    "sheet": et.grid.name,
+                    "cell": et.grid.ref(r, et.cols["name"]),
+                }
+            )
+
+    rep = profile.sheet("report")
+    rt = locate_table(
+        book, rep, rep.table("narrative"), template, None, min_hits=2, required=("text",)
+    )
+    if rt is not None:
+        for r in range(rt.data_start, rt.data_end):
+            vals = {k: rt.grid.value(r, c) for k, c in rt.cols.items()}
+            section = as_text(vals.get("section"))
+            if section is None and vals.get("path") is None:
+                continue
+            ex.narrative.append(
+                {
+                    "path": raw_text(vals.get("path")),
+                    "section": section,
+                    "text": as_text(vals.get("text")) or "",
+                    "text_raw": raw_text(vals.get("text")),
+                    "sheet": rt.grid.name,
+                    "cell": rt.grid.ref(r, rt.cols["text"]) if "text" in rt.cols else None,
+                }
+            )
+
+    if ex.project.get("fiscal_year") is None:
+        year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
+        ex.project["fiscal_year_inferred"] = year or infer_year([n["text"] for n in ex.narrative])
+    return ex
+
+
+def _direction_from_tiers(rec: dict[str, Any], intervals: dict[str, parse.Interval]) -> None:
+    """Tier standards settle a direction the target text leaves open (RULES b.0, d.1 #4)."""
+    if rec.get("direction_how") in ("comparator", "label"):
+        return
+    best = intervals.get("优")
+    if best is not None and best.lo is not None and best.hi is not None:
+        # a bounded 优 band is an optimum range: more is not better
+        rec["direction"], rec["direction_how"] = "range", "tiers"
+        rec["t_range_lo"], rec["t_range_hi"] = best.lo, best.hi
+        return
+    target = parse.Target(
+        raw=rec.get("target_raw") or "",
+        kind=rec.get("t_kind") or "empty",
+        comparator=rec.get("t_cmp"),
+        lo=rec.get("t_lo"),
+        lo_incl=rec.get("t_lo_incl"),
+        hi=rec.get("t_hi"),
+        hi_incl=rec.get("t_hi_incl"),
+        incl_source=None,
+        unit=rec.get("t_unit"),
+        percent=bool(rec.get("t_percent")),
+        qual_level=rec.get("t_qual"),
+        deadline=rec.get("t_deadline"),
+    )
+    direction, how = parse.infer_direction(target, rec.get("name") or "", intervals)
+    rec["direction"], rec["direction_how"] = direction, how
+
+
+def _read_scoring(ex: Extract, st: TableSpot) -> None:
+    g = st.grid
+    last: dict[str, Any] = {}
+    for r in range(st.data_start, st.data_end):
+        vals = {k: g.value(r, c) for k, c in st.cols.items()}
+        level3 = parse.clean_label(vals.get("level3")) if vals.get("level3") is not None else ""
+        if not level3:
+            continue
+        rec: dict[str, Any] = {"seq": len(ex.score_items) + 1, "row": r + 1, "sheet": g.name}
+        for key in ("level1", "level2"):
+            v = parse.clean_label(vals.get(key)) if vals.get(key) is not None else ""
+            rec[key] = v or last.get(key)
+        rec["level3"] = level3
+        for key in ("w1", "w2", "w3", "score"):
+            v = vals.get(key)
+            num = as_number(v)[0] if not is_na(v) else None
+            if key in ("w1", "w2") and num is None:
+                num = last.get(key)
+            rec[key] = num
+            c = st.cols.get(key)
+            rec[key + "_cell"] = g.ref(r, c) if c is not None else None
+        rec["score_raw"] = raw_text(vals.get("score"))
+        rec["note"] = as_text(vals.get("note"))
+        last = rec
+        ex.score_items.append(rec)
+
+
+__all__ = ["detect_profile", "find_label", "read_hainan", "read_national"]

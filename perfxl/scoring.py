@@ -1,0 +1,244 @@
+"""The domain formulas (RULES b.1–b.8), defined once and used by checks, summary and feedback."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from perfxl.config import DEFAULT, Config
+
+GRADES = ("优", "良", "中", "差")
+
+
+def grade(total: float | None, cfg: Config = DEFAULT) -> str | None:
+    """优 ≥ 90 > 良 ≥ 80 > 中 ≥ 60 > 差, on the total rounded to 2 dp (RULES b.1)."""
+    if total is None or (isinstance(total, float) and math.isnan(total)):
+        return None
+    t = round(float(total) + 1e-9, 2)
+    g = cfg.grades
+    if t >= g.excellent:
+        return "优"
+    if t >= g.good:
+        return "良"
+    if t >= g.fair:
+        return "中"
+    return "差"
+
+
+def grade_series(total: pd.Series, cfg: Config = DEFAULT) -> pd.Series:
+    t = total.astype(float).round(2)
+    g = cfg.grades
+    out = np.select(
+        [t >= g.excellent, t >= g.good, t >= g.fair, t.notna()],
+        ["优", "良", "中", "差"],
+        default=None,
+    )
+    return pd.Series(out, index=total.index, dtype=object)
+
+
+def rate(numerator: pd.Series | float, denominator: pd.Series | float) -> pd.Series | float:
+    """numerator / denominator × 100; NaN where the denominator is missing or not positive."""
+    num = (
+        pd.to_numeric(numerator, errors="coerce") if isinstance(numerator, pd.Series) else numerator
+    )
+    den = (
+        pd.to_numeric(denominator, errors="coerce")
+        if isinstance(denominator, pd.Series)
+        else denominator
+    )
+    if isinstance(den, pd.Series) or isinstance(num, pd.Series):
+        den_s = pd.Series(den) if not isinstance(den, pd.Series) else den
+        return (num / den_s.where(den_s > 0)) * 100.0
+    if den is None or num is None or not den or den <= 0:
+        return float("nan")
+    return float(num) / float(den) * 100.0
+
+
+def exec_score(weight: pd.Series | float, exec_rate: pd.Series | float) -> pd.Series | float:
+    """分值 × min(执行率, 100%) (RULES b.2); a negative rate scores 0."""
+    if isinstance(exec_rate, pd.Series):
+        return weight * exec_rate.clip(lower=0, upper=100) / 100.0
+    if exec_rate is None or math.isnan(exec_rate):
+        return float("nan")
+    return float(weight) * min(max(float(exec_rate), 0.0), 100.0) / 100.0
+
+
+def money_close(a: pd.Series, b: pd.Series, cfg: Config = DEFAULT) -> pd.Series:
+    """|a − b| within 0.01 万元 or 1e-4 relative, whichever is larger (RULES b.8)."""
+    tol = np.maximum(
+        cfg.tolerance.money_abs, cfg.tolerance.money_rel * np.maximum(a.abs(), b.abs())
+    )
+    return (a - b).abs() <= tol + 1e-9
+
+
+def score_tol(a: pd.Series, b: pd.Series, cfg: Config = DEFAULT) -> pd.Series:
+    """0.1, or 0.01 when both numbers carry two decimals."""
+
+    def fine(x: pd.Series) -> pd.Series:
+        return ((x * 10).round(6) % 1).abs() > 1e-6
+
+    return pd.Series(
+        np.where(fine(a) & fine(b), cfg.tolerance.score_fine, cfg.tolerance.score), index=a.index
+    )
+
+
+def is_full(score: pd.Series, weight: pd.Series, cfg: Config = DEFAULT) -> pd.Series:
+    return score >= weight - cfg.tolerance.full_eps
+
+
+def qual_band(
+    level: pd.Series, weight: pd.Series, cfg: Config = DEFAULT
+) -> tuple[pd.Series, pd.Series]:
+    """Allowed score interval of a qualitative level (RULES b.4): A [0.8w, w], B [0.6w, 0.8w), C [0, 0.6w)."""
+    hi_share, lo_share = cfg.indicators.qual_bands
+    lo = np.select(
+        [level == "A", level == "B", level == "C"], [hi_share, lo_share, 0.0], default=np.nan
+    )
+    hi = np.select(
+        [level == "A", level == "B", level == "C"], [1.0, hi_share, lo_share], default=np.nan
+    )
+    return pd.Series(lo, index=level.index) * weight, pd.Series(hi, index=level.index) * weight
+
+
+def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
+    """Recompute every indicator's completion and score, vectorised (RULES b.3, b.4).
+
+    Needs: direction, t_lo, t_hi, t_value, t_cmp, t_deadline, a_kind, a_value, a_qual, a_date,
+    weight, score_reported. Returns: target_a (the number compared against), met, ratio,
+    score_formula (quantitative), band_lo/band_hi (qualitative), score_calc and score_basis.
+    """
+    idx = ind.index
+    d = ind["direction"].astype(object)
+    w = pd.to_numeric(ind["weight"], errors="coerce")
+    b = pd.to_numeric(ind["a_value"], errors="coerce")
+    lo = pd.to_numeric(ind["t_lo"], errors="coerce")
+    hi = pd.to_numeric(ind["t_hi"], errors="coerce")
+    if "t_range_lo" in ind:
+        # an optimum range read off the 优 tier (hainan2011) replaces a bare point target
+        lo = pd.to_numeric(ind["t_range_lo"], errors="coerce").fillna(lo)
+        hi = pd.to_numeric(ind["t_range_hi"], errors="coerce").fillna(hi)
+    tv = pd.to_numeric(ind["t_value"], errors="coerce")
+    strict = ind["t_cmp"].isin([">", "<"])
+    number = ind["a_kind"].eq("number") & b.notna()
+
+    a_pos = tv.fillna(lo)
+    a_neg = tv.fillna(hi)
+    target_a = pd.Series(
+        np.select([d.eq("pos") | d.eq("eq"), d.eq("neg")], [a_pos, a_neg], default=np.nan),
+        index=idx,
+    )
+    b_clip = b.clip(lower=0)  # a negative actual is scored as 0 (I18)
+
+    # --- met flags
+    met_pos = np.where(strict, b > target_a, b >= target_a - 1e-9)
+    met_neg = np.where(strict, b < target_a, b <= target_a + 1e-9)
+    met_eq = (b - target_a).abs() <= 1e-9
+    met_range = (b >= lo - 1e-9) & (b <= hi + 1e-9)
+    deadline = pd.to_datetime(ind["t_deadline"], errors="coerce")
+    done = pd.to_datetime(ind["a_date"], errors="coerce")
+    met_date = done <= deadline
+    quant = number & d.isin(["pos", "neg", "eq", "range"])
+    met = pd.Series(
+        np.select(
+            [
+                quant & d.eq("pos") & target_a.notna(),
+                quant & d.eq("neg") & target_a.notna(),
+                quant & d.eq("eq") & target_a.notna(),
+                quant & d.eq("range") & lo.notna() & hi.notna(),
+                d.eq("date") & deadline.notna() & done.notna(),
+                ind["a_kind"].eq("qual"),
+            ],
+            [met_pos, met_neg, met_eq, met_range, met_date, ind["a_qual"].eq("A")],
+            default=None,
+        ),
+        index=idx,
+        dtype=object,
+    )
+
+    # --- quantitative formula scores
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_pos = b_clip / target_a
+        ratio_neg = np.where(b_clip > 0, target_a / b_clip, np.inf)
+        if cfg.indicators.neg_variant == "linear":
+            neg_share = np.where(b_clip >= 2 * target_a, 0.0, 1 - (b_clip - target_a) / target_a)
+        else:
+            neg_share = ratio_neg
+        eq_share = 1 - (b - target_a).abs() / target_a.abs()
+        range_share = np.where(b_clip < lo, b_clip / lo, np.where(b_clip > hi, hi / b_clip, 1.0))
+    zero_target = target_a.abs() < 1e-12
+    share = np.select(
+        [
+            d.isin(["pos", "neg", "eq"]) & zero_target,  # RULES b.3 zero targets
+            d.eq("pos") & met.eq(True),
+            d.eq("pos"),
+            d.eq("neg") & met.eq(True),
+            d.eq("neg"),
+            d.eq("eq") & met.eq(True),
+            d.eq("eq"),
+            d.eq("range"),
+        ],
+        [
+            np.where(b <= 0, 1.0, 0.0),
+            1.0,
+            ratio_pos,
+            1.0,
+            neg_share,
+            1.0,
+            eq_share,
+            range_share,
+        ],
+        default=np.nan,
+    )
+    share = pd.Series(share, index=idx).astype(float).clip(lower=0, upper=1)
+    score_formula = (share * w).where(quant & target_a.notna() | (quant & d.eq("range")))
+    # 时效 deadlines: full when on time; late without a plan length falls to the C band (RULES b.3)
+    band_lo, band_hi = qual_band(ind["a_qual"], w, cfg)
+    date_ok = d.eq("date") & met.notna()
+    score_formula = score_formula.where(~date_ok, np.where(met.eq(True), w, np.nan))
+
+    reported = pd.to_numeric(ind["score_reported"], errors="coerce")
+    qual = ind["a_kind"].eq("qual") & band_lo.notna()
+    # a qualitative score stands when it is inside its band; otherwise the nearest band edge
+    top_open = ind["a_qual"].isin(["B", "C"])
+    band_cap = band_hi - np.where(top_open, 0.01, 0)
+    qual_score = reported.clip(lower=band_lo, upper=band_cap).where(
+        reported.notna(), (band_lo + band_hi) / 2
+    )
+    late_date = d.eq("date") & met.eq(False)
+    lo_c, hi_c = 0.0 * w, cfg.indicators.qual_bands[1] * w
+    date_late_score = reported.clip(lower=lo_c, upper=hi_c - 0.01).where(reported.notna(), hi_c / 2)
+
+    score_calc = score_formula.copy()
+    basis = pd.Series(np.where(score_formula.notna(), "formula", None), index=idx, dtype=object)
+    score_calc = score_calc.where(~qual, qual_score)
+    basis = basis.where(~qual, "band")
+    score_calc = score_calc.where(~late_date, date_late_score)
+    basis = basis.where(~late_date, "band")
+    keep = score_calc.isna() & w.notna()
+    score_calc = score_calc.where(~keep, reported)
+    basis = basis.where(~keep, "reported")
+    na = ind.get("weight_na", pd.Series(False, index=idx)).fillna(False).astype(bool)
+    score_calc = score_calc.where(~na, np.nan)
+    basis = basis.where(~na, "n/a")
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        completion = np.select(
+            [d.eq("pos") & (target_a > 0), d.eq("neg") & (b_clip > 0)],
+            [b / target_a, target_a / b_clip],
+            default=np.nan,
+        )
+    return pd.DataFrame(
+        {
+            "target_a": target_a,
+            "met": met,
+            "completion": pd.Series(completion, index=idx, dtype=float),
+            "score_formula": score_formula,
+            "band_lo": band_lo.where(qual),
+            "band_hi": band_hi.where(qual),
+            "score_calc": score_calc,
+            "score_basis": basis,
+        },
+        index=idx,
+    )
