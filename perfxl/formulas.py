@@ -69,6 +69,88 @@ def _range_cells(ref: str, sheet: str) -> list[tuple[str, str]]:
     return [(s, f"{col_letters(c)}{r}") for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
+def _parse(text: str) -> tuple:
+    """Formula text -> a small tree of tuples, so IF can evaluate only the branch it takes."""
+    toks = _tokens(text.lstrip("="))
+    pos = 0
+
+    def peek() -> tuple[str, str] | None:
+        return toks[pos] if pos < len(toks) else None
+
+    def take(value: str | None = None) -> tuple[str, str]:
+        nonlocal pos
+        tok = peek()
+        if tok is None or (value is not None and tok[1] != value):
+            raise FormulaError(f"expected {value!r} in {text!r}")
+        pos += 1
+        return tok
+
+    def args() -> list[tuple]:
+        out: list[tuple] = []
+        if peek() == ("op", ")"):
+            take(")")
+            return out
+        while True:
+            tok = peek()
+            if tok and tok[0] == "ref" and ":" in tok[1]:
+                take()
+                out.append(("range", tok[1]))
+            else:
+                out.append(comparison())
+            if peek() == ("op", ","):
+                take(",")
+                continue
+            take(")")
+            return out
+
+    def primary() -> tuple:
+        kind, val = take()
+        if kind == "num":
+            return ("const", float(val))
+        if kind == "str":
+            return ("const", val[1:-1].replace('""', '"'))
+        if kind == "ref":
+            return ("ref", val)
+        if kind == "func":
+            return ("call", val, args())
+        if val == "(":
+            node = comparison()
+            take(")")
+            return node
+        if val == "-":
+            return ("neg", primary())
+        if val == "+":
+            return primary()
+        raise FormulaError(f"unexpected {val!r} in {text!r}")
+
+    def binary(sub: Callable[[], tuple], ops: tuple[str, ...]) -> Callable[[], tuple]:
+        def parse_level() -> tuple:
+            node = sub()
+            while (tok := peek()) is not None and tok[0] == "op" and tok[1] in ops:
+                op = take()[1]
+                node = ("bin", op, node, sub())
+            return node
+
+        return parse_level
+
+    term = binary(primary, ("*", "/"))
+    additive = binary(term, ("+", "-"))
+    concat = binary(additive, ("&",))
+
+    def comparison() -> tuple:
+        node = concat()
+        tok = peek()
+        if tok and tok[0] == "op" and tok[1] in ("=", "<>", ">=", "<=", ">", "<"):
+            op = take()[1]
+            node = ("cmp", op, node, concat())
+        return node
+
+    tree = comparison()
+    if pos != len(toks):
+        raise FormulaError(f"trailing tokens in {text!r}")
+    return tree
+
+
 def evaluate(
     cells: CellMap, sheet: str, formula: str, is_formula: Callable[[object], str | None]
 ) -> Value:
@@ -86,114 +168,59 @@ def evaluate(
         text = is_formula(raw)
         if text is not None:
             memo[key] = None  # guards against cycles
-            memo[key] = run(text, key[0])
+            try:
+                memo[key] = ev(_parse(text), key[0])
+            except FormulaError:
+                memo[key] = None
+        elif isinstance(raw, bool):
+            memo[key] = 1.0 if raw else 0.0
+        elif isinstance(raw, int | float):
+            memo[key] = float(raw)
+        elif raw is None or isinstance(raw, str):
+            memo[key] = raw
         else:
-            memo[key] = raw if isinstance(raw, float | int | str) or raw is None else str(raw)
-            if isinstance(memo[key], int):
-                memo[key] = float(memo[key])  # type: ignore[arg-type]
+            memo[key] = str(raw)
         return memo[key]
 
-    def run(text: str, sh: str) -> Value:
-        toks = _tokens(text.lstrip("="))
-        pos = 0
+    def ev(node: tuple, sh: str) -> object:
+        kind = node[0]
+        if kind == "const":
+            return node[1]
+        if kind == "ref":
+            return cell_value(_split_ref(node[1], sh))
+        if kind == "range":
+            return [cell_value(k) for k in _range_cells(node[1], sh)]
+        if kind == "neg":
+            return -_num(ev(node[1], sh))  # type: ignore[arg-type]
+        if kind == "cmp":
+            return 1.0 if _compare(ev(node[2], sh), ev(node[3], sh), node[1]) else 0.0  # type: ignore[arg-type]
+        if kind == "bin":
+            op, a, b = node[1], ev(node[2], sh), ev(node[3], sh)
+            if op == "&":
+                return _text(a) + _text(b)  # type: ignore[arg-type]
+            x, y = _num(a), _num(b)  # type: ignore[arg-type]
+            if op == "+":
+                return x + y
+            if op == "-":
+                return x - y
+            if op == "*":
+                return x * y
+            if y == 0:
+                raise FormulaError("#DIV/0!")
+            return x / y
+        if kind == "call":
+            return call(node[1], node[2], sh)
+        raise FormulaError(f"bad node {kind}")
 
-        def peek() -> tuple[str, str] | None:
-            return toks[pos] if pos < len(toks) else None
-
-        def take(value: str | None = None) -> tuple[str, str]:
-            nonlocal pos
-            tok = peek()
-            if tok is None or (value is not None and tok[1] != value):
-                raise FormulaError(f"expected {value!r} in {text!r}")
-            pos += 1
-            return tok
-
-        def args() -> list[object]:
-            out: list[object] = []
-            if peek() == ("op", ")"):
-                take(")")
-                return out
-            while True:
-                out.append(expr_or_range())
-                if peek() == ("op", ","):
-                    take(",")
-                    continue
-                take(")")
-                return out
-
-        def expr_or_range() -> object:
-            tok = peek()
-            if tok and tok[0] == "ref" and ":" in tok[1]:
-                take()
-                return [cell_value(k) for k in _range_cells(tok[1], sh)]
-            return comparison()
-
-        def primary() -> Value:
-            tok = take()
-            kind, val = tok
-            if kind == "num":
-                return float(val)
-            if kind == "str":
-                return val[1:-1].replace('""', '"')
-            if kind == "ref":
-                return cell_value(_split_ref(val, sh))
-            if kind == "func":
-                return call(val, args())
-            if val == "(":
-                v = comparison()
-                take(")")
-                return v
-            if val == "-":
-                return -_num(primary())
-            if val == "+":
-                return primary()
-            raise FormulaError(f"unexpected {val!r} in {text!r}")
-
-        def term() -> Value:
-            v = primary()
-            while peek() in (("op", "*"), ("op", "/")):
-                op = take()[1]
-                r = _num(primary())
-                if op == "*":
-                    v = _num(v) * r
-                else:
-                    if r == 0:
-                        raise FormulaError("#DIV/0!")
-                    v = _num(v) / r
-            return v
-
-        def additive() -> Value:
-            v = term()
-            while peek() in (("op", "+"), ("op", "-")):
-                op = take()[1]
-                r = _num(term())
-                v = _num(v) + r if op == "+" else _num(v) - r
-            return v
-
-        def concat() -> Value:
-            v = additive()
-            while peek() == ("op", "&"):
-                take()
-                r = additive()
-                v = _text(v) + _text(r)
-            return v
-
-        def comparison() -> Value:
-            v = concat()
-            tok = peek()
-            if tok and tok[1] in ("=", "<>", ">=", "<=", ">", "<"):
-                op = take()[1]
-                r = concat()
-                return 1.0 if _compare(v, r, op) else 0.0
-            return v
-
-        result = comparison()
-        if pos != len(toks):
-            raise FormulaError(f"trailing tokens in {text!r}")
-        return result
-
-    def call(name: str, argv: list[object]) -> Value:
-        flat = [x for a in argv for x in (a if isinstance(a, list) else [a])]
+    def call(name: str, argv: list[tuple], sh: str) -> Value:
+        if name == "IF":
+            cond = ev(argv[0], sh)
+            truthy = bool(cond) if isinstance(cond, str) else bool(_num(cond))  # type: ignore[arg-type]
+            if truthy:
+                return ev(argv[1], sh) if len(argv) > 1 else 1.0  # type: ignore[return-value]
+            return ev(argv[2], sh) if len(argv) > 2 else 0.0  # type: ignore[return-value]
+        values = [ev(a, sh) for a in argv]
+        flat = [x for v in values for x in (v if isinstance(v, list) else [v])]
         if name == "SUM":
             return sum(float(x) for x in flat if isinstance(x, float | int))
         if name in ("MIN", "MAX"):
@@ -202,25 +229,22 @@ def evaluate(
                 return 0.0
             return min(nums) if name == "MIN" else max(nums)
         if name == "N":
-            x = argv[0]
+            x = values[0]
             return float(x) if isinstance(x, float | int) else 0.0
         if name == "ISNUMBER":
-            return 1.0 if isinstance(argv[0], float | int) else 0.0
-        if name == "IF":
-            cond = argv[0]
-            truthy = bool(_num(cond)) if not isinstance(cond, str) else bool(cond)
-            if truthy:
-                return argv[1] if len(argv) > 1 else 1.0  # type: ignore[return-value]
-            return argv[2] if len(argv) > 2 else 0.0  # type: ignore[return-value]
+            return 1.0 if isinstance(values[0], float | int) else 0.0
         if name == "AND":
-            return 1.0 if all(_num(x) for x in flat) else 0.0
+            return 1.0 if all(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
         if name == "OR":
-            return 1.0 if any(_num(x) for x in flat) else 0.0
+            return 1.0 if any(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
         if name == "ROUND":
-            return round(_num(argv[0]), int(_num(argv[1])))  # type: ignore[arg-type]
+            return round(_num(values[0]), int(_num(values[1])))  # type: ignore[arg-type]
         raise FormulaError(f"unsupported function {name}")
 
-    return run(formula, sheet)
+    result = ev(_parse(formula), sheet)
+    if isinstance(result, list):
+        raise FormulaError("a range is not a value")
+    return result  # type: ignore[return-value]
 
 
 def _text(v: Value) -> str:

@@ -131,7 +131,7 @@ def _plan(profile: Profile, data: FormData) -> _Plan:
     for sheet in profile.sheets:
         for ref, text in sheet.notes:
             top_left, _, _ = ref.partition(":")
-            style = "label" if isinstance(text, str) else "const"
+            style = "const" if not isinstance(text, str) else "note" if text.startswith("注") else "label"
             plan.put(sheet.name, top_left, _Cell(text, style, merge=ref if ":" in ref else None))
         for f in sheet.fields:
             plan.put(sheet.name, f.label_cell, _Cell(f.label, "label", merge=f.label_span))
@@ -270,14 +270,11 @@ class _Formats:
             num = _NUM_FORMATS.get(kind)
             if num and style in ("input", "override", "formula"):
                 props["num_format"] = num
-            if style in ("input", "override") and kind in (
-                "money",
-                "score",
-                "percent",
-                "year",
-                "number",
-            ):
-                props["align"] = "right"
+            if style in ("input", "override"):
+                if kind in ("money", "percent", "number"):
+                    props["align"] = "right"
+                elif kind in ("score", "year", "target", "actual", "choice", "date"):
+                    props["align"] = "center"
             self._cache[key] = self.wb.add_format(props)
         return self._cache[key]
 
@@ -378,9 +375,8 @@ def _write_sheet(
 
 def _row_heights(ws: Any, sheet: Sheet) -> None:
     for f in sheet.fields:
-        if f.kind == "textarea":
-            r, _ = parse_a1(f.cell)
-            ws.set_row(r, 60)
+        r, _ = parse_a1(f.cell)
+        ws.set_row(r, 60 if f.kind == "textarea" else 22)
     for t in sheet.tables:
         for i in range(t.header_rows):
             ws.set_row(t.header_row - 1 + i, 30)

@@ -277,7 +277,28 @@ def read_national(book: Book, template: bool) -> Extract:
         ex.missing_blocks.append("indicators")
     else:
         ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
+        if not template:
+            _totals_from_end_row(ex, ind_t, "weight", "score")
     return ex
+
+
+_TOTAL_ROW = keys_of(("总分", "合计", "总计"))
+
+
+def _totals_from_end_row(ex: Extract, ts: TableSpot, weight_key: str, score_key: str) -> None:
+    """On a foreign form the 总分 row holds the weight and score totals under their columns;
+    a label search would take the first number right of "总分", which is the weight."""
+    g, r = ts.grid, ts.data_end
+    if not any(k in _TOTAL_ROW for c, k in g.row_keys(r) if c < 4):
+        return
+    for field_key, col_key in (("weight_total", weight_key), ("total_reported", score_key)):
+        c = ts.cols.get(col_key)
+        if c is None:
+            continue
+        v = g.value(r, c)
+        ex.project[field_key + "_raw"] = raw_text(v)
+        ex.project[field_key] = as_number(v)[0] if not is_na(v) else None
+        ex.refs[field_key] = (g.name, g.ref(r, c))
 
 
 # ------------------------------------------------------------------ hainan2011
@@ -380,6 +401,8 @@ def read_hainan(book: Book, template: bool) -> Extract:
         ex.missing_blocks.append("scoring")
     else:
         _read_scoring(ex, st)
+        if not template:
+            _totals_from_end_row(ex, st, "w3", "score")
 
     ev = profile.sheet("evaluators")
     et = locate_table(

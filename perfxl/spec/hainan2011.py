@@ -241,7 +241,7 @@ GOALS = Sheet(
     tables=(TARGETS,),
     notes=(
         (
-            "A25",
+            "A25:K25",
             "注：以预算批复的绩效目标为准填列。实际完成值填写数值，或定性结论“达成年度指标”等。",
         ),
     ),
@@ -358,7 +358,7 @@ BASIC = Sheet(
         ),
     ),
     tables=(FUNDS,),
-    notes=(("A2", "一、项目基本情况"), ("A7", "项目资金（单位：万元）")),
+    notes=(("A2:F2", "一、项目基本情况"), ("A7:F7", "项目资金（单位：万元）")),
 )
 
 SCORING = Table(
@@ -413,7 +413,7 @@ SCORE_SHEET = Sheet(
     fields=(
         Field(
             "weight_total",
-            "分值合计",
+            "总分",
             f"F{SC_TOTAL}",
             f"A{SC_TOTAL}",
             kind="score",

@@ -300,7 +300,7 @@ SELF_EVAL = Sheet(
         ),
         Field(
             "weight_total",
-            "分值合计",
+            "总分",
             f"H{TOTAL_ROW}",
             f"A{TOTAL_ROW}",
             label_span=f"A{TOTAL_ROW}:G{TOTAL_ROW}",
