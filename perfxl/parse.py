@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -215,7 +215,7 @@ def split_code_name(x: object) -> tuple[str | None, str]:
         return None, s
     code = next(g for g in m.groups()[:5] if g is not None)
     name = m.group(6).strip()
-    if name[0] in _NOT_NAME_START or not re.search(r"\D", name):
+    if name[0] in _NOT_NAME_START or name.isdigit():
         return None, s
     return code, name
 
@@ -587,7 +587,7 @@ _FORMAT_LITERAL_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 def _format_percent(number_format: str | None) -> str | None:
-    """ "scaled" when Excel multiplies by 100 to show %, "literal" when % is only quoted text."""
+    """Return "scaled" when Excel multiplies by 100 to show %, "literal" when % is quoted text."""
     if not number_format or "%" not in number_format:
         return None
     return "scaled" if "%" in _FORMAT_LITERAL_RE.sub("", number_format) else "literal"
@@ -722,8 +722,9 @@ _SUFFIX = {
 }
 
 
-def _alternation(words: object) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+def _alternation(words: Iterable[str]) -> str:
+    # longest first, so "大于等于" is tried before "大于"
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 _T_UNIT = (
@@ -812,8 +813,8 @@ def _parse_range(s: str, raw: str) -> Target | None:
     if not m:
         return None
     a_neg, b_neg = m.group("a_neg"), m.group("b_neg")
-    # "——" becomes "--": a separator. Only after a negative first bound is "--" read as "-" then
-    # a minus sign ("-5--3"), since a descending range would otherwise be produced.
+    # "——" normalises to "--", a separator ("47——51"). After a negative first bound the likelier
+    # reading is a separator plus a minus sign: "-5--3" is [-5, -3].
     if m.group("sep") == "--" and a_neg and not b_neg:
         b_neg = "-"
     a = _bound_value(a_neg, m.group("a_num"), m.group("a_unit"))
@@ -1189,7 +1190,7 @@ _QUAL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def parse_qual_level(x: object) -> str | None:
-    """ "A"/"B"/"C" for a qualitative value (三档 of 财预〔2020〕10号), or None."""
+    """The level A/B/C of a qualitative value (三档 of 财预〔2020〕10号), or None."""
     s = _compact(x).rstrip("。.!！")
     if not s:
         return None
@@ -1401,8 +1402,9 @@ def _find_deadline(s: str, fy: int | None) -> tuple[tuple[int, int] | None, date
     m = _DL_M_BEFORE_RE.search(s)
     if m:
         mo = _small_int(m[1])
-        ok = fy and mo and 1 <= mo <= 12
-        return m.span(), (_before_month(fy, mo) if ok else None)  # type: ignore[arg-type]
+        if fy and mo and 1 <= mo <= 12:
+            return m.span(), _before_month(fy, mo)
+        return m.span(), None
     m = _DL_YEAR_END_RE.search(s)
     if m:
         return m.span(), (_mk_date(fy, 12, 31) if fy else None)
@@ -1512,13 +1514,16 @@ def parse_checkbox_group(x: object, options: Sequence[str]) -> list[str]:
 
 DIRECTIONS = ("pos", "neg", "eq", "range", "qual", "date")
 _CMP_DIRECTION = {">=": "pos", ">": "pos", "<=": "neg", "<": "neg", "=": "eq"}
-_LABEL_DIRECTION = (
+# Words naming a side are checked before comparators ("正向(≥)"); kind words after them.
+_LABEL_SIDES = (
     ("正向", "pos"),
     ("越大越好", "pos"),
     ("越高越好", "pos"),
     ("反向", "neg"),
     ("越小越好", "neg"),
     ("越低越好", "neg"),
+)
+_LABEL_KINDS = (
     ("区间", "range"),
     ("定性", "qual"),
     ("时效", "date"),
@@ -1533,13 +1538,13 @@ def direction_from_label(x: object) -> str | None:
     s = _WS_RE.sub("", s)
     if not s:
         return None
-    for word, direction in _LABEL_DIRECTION[:6]:
+    for word, direction in _LABEL_SIDES:
         if word in s:
             return direction
     comparator = _SYMBOL_CMP.get(s) or _WORD_CMP.get(s)
     if comparator:
         return _CMP_DIRECTION[comparator]
-    for word, direction in _LABEL_DIRECTION[6:]:
+    for word, direction in _LABEL_KINDS:
         if word in s:
             return direction
     return None
