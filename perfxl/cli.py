@@ -23,13 +23,101 @@ class PerfxlError(click.ClickException):
         click.echo(f"perfxl: {self.format_message()}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns unexpected exceptions into a one-line message (exit 2) unless --debug is given."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if "--debug" in sys.argv or (ctx.obj or {}).get("debug"):
+                raise
+            from perfxl.config import ConfigError
+
+            if isinstance(exc, ConfigError):
+                raise PerfxlError(f"配置错误：{exc}") from exc
+            raise PerfxlError(
+                f"内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详情）"
+            ) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perfxl")
 @click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈（show tracebacks）。")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
-    """perfxl：项目支出绩效自评表的读取、复核与汇总。"""
+    """perfxl：项目支出绩效自评表的读取、复核与汇总。
+
+    退出码：0 无错误；1 发现错误级问题（输出仍已生成）；2 用法或配置错误。
+    """
     ctx.obj = {"debug": debug}
+
+
+def _load_config(path: Path | None) -> object:
+    from perfxl.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise PerfxlError(f"配置错误：{exc}") from exc
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML 配置文件：阈值、容差、计分口径（未知配置项会报错）。",
+)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help='以 JSON 输出（{"submissions": [...]}）。')
+@click.option("--english", is_flag=True, help="Messages in English.")
+def check(files: tuple[Path, ...], config_path: Path | None, as_json: bool, english: bool) -> None:
+    """复核一个或多个工作簿，输出执行率、总分、等次和问题清单。"""
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise PerfxlError("文件不存在：" + "，".join(missing))
+    folders = [str(f) for f in files if f.is_dir()]
+    if folders:
+        raise PerfxlError("check 只接受文件；文件夹请用 perfxl run：" + "，".join(folders))
+    cfg = _load_config(config_path)
+    from perfxl.pipeline import check_files, report_dict
+
+    report = check_files(files, cfg)  # type: ignore[arg-type]
+    data = report_dict(report)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        from perfxl.textout import render_report
+
+        click.echo(render_report(data, english=english))
+    sys.exit(EXIT_FINDINGS if report.has_errors else EXIT_OK)
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="输出 docs/rules.md 的 Markdown 内容。")
+@click.option("--english", is_flag=True, help="In English.")
+@config_option
+def rules(markdown: bool, english: bool, config_path: Path | None) -> None:
+    """列出规则目录：编号、级别、说明、阈值配置项。"""
+    cfg = _load_config(config_path)
+    from perfxl.checks import load_all
+    from perfxl.read import Submission  # noqa: F401  (declares the reading rules)
+    from perfxl.textout import render_rules, rules_markdown
+
+    load_all()
+    if markdown:
+        click.echo(rules_markdown(cfg.flat()), nl=False)  # type: ignore[attr-defined]
+    else:
+        click.echo(render_rules(english=english))
 
 
 @main.command()
@@ -62,3 +150,83 @@ def template(profile: str, output: Path) -> None:
 
 def run_main() -> None:  # pragma: no cover - thin wrapper for entry points
     sys.exit(main())
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    "outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="输出文件夹。",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default="全部核心",
+    help="并行进程数（0 = 全部核心）。",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="应提交项目名单（xlsx 或 csv：项目编码、项目名称、单位、主管部门、批复预算）。",
+)
+@config_option
+@click.option(
+    "--progress/--no-progress", default=None, help="在终端显示进度条（默认：终端时显示）。"
+)
+def run(
+    inputs: tuple[Path, ...],
+    outdir: Path,
+    jobs: int,
+    roster: Path | None,
+    config_path: Path | None,
+    progress: bool | None,
+) -> None:
+    """汇总一批工作簿（文件、文件夹、zip），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise PerfxlError("输入不存在：" + "，".join(missing))
+    if roster is not None and not roster.exists():
+        raise PerfxlError(f"名单文件不存在：{roster}")
+    if outdir.exists() and not outdir.is_dir():
+        raise PerfxlError(f"输出位置不是文件夹：{outdir}")
+    cfg = _load_config(config_path)
+    from perfxl.roster import RosterError
+    from perfxl.run import run_batch
+    from perfxl.writer import write_outputs
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar_holder: list[object] = []
+
+    def make_bar(total: int, _done: int) -> object:
+        if not show or total == 0:
+            return None
+        bar = click.progressbar(length=total, label="读取工作簿", file=sys.stderr)
+        bar.__enter__()
+        bar_holder.append(bar)
+        return bar.update
+
+    try:
+        result = run_batch(inputs, outdir, cfg, jobs=jobs, roster=roster, progress=make_bar)  # type: ignore[arg-type]
+    except RosterError as exc:
+        raise PerfxlError(str(exc)) from exc
+    finally:
+        for bar in bar_holder:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+    written = write_outputs(result, outdir)
+    from perfxl.outputs import counts
+
+    c = counts(result)
+    click.echo(
+        f"已处理 {c['inputs']} 个输入文件、{c['projects']} 个项目（{c['departments']} 个主管部门）："
+        f"错误 {c['errors']}，警告 {c['warnings']}，提示 {c['infos']}。"
+    )
+    for path in written:
+        click.echo(f"  {path}")
+    sys.exit(EXIT_FINDINGS if c["errors"] else EXIT_OK)

@@ -83,6 +83,10 @@ class Finding:
     observed: Any = None
     expected: Any = None
     stake: float | None = None  # money or points at stake, for sorting the summary
+    # context of findings that belong to no submission (a roster row, a department)
+    department: str | None = None
+    unit: str | None = None
+    project: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -152,7 +156,14 @@ def make(
         observed=_plain(observed),
         expected=_plain(expected),
         stake=stake,
+        department=_opt_str(params.get("department")) if sub is None else None,
+        unit=_opt_str(params.get("unit")) if sub is None else None,
+        project=_opt_str(params.get("project")) if sub is None else None,
     )
+
+
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else str(v)
 
 
 def _plain(v: Any) -> Any:

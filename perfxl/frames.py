@@ -228,6 +228,9 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
             "observed": f.observed,
             "expected": f.expected,
             "stake": f.stake,
+            "department": f.department,
+            "unit": f.unit,
+            "project": f.project,
         }
         for f in findings
     ]

@@ -67,7 +67,7 @@ class Workbench:
             for p in paths:
                 mutate(p)
         subs = [read_workbook(p) for p in paths]
-        return run_checks(build_frames(subs), cfg, only=only)
+        return run_checks(build_frames(subs), cfg, only=only, strict=True)
 
 
 @pytest.fixture

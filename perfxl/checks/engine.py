@@ -122,6 +122,17 @@ declare(
 )
 
 
+declare(
+    "S99",
+    "warning",
+    "batch",
+    "规则执行出错",
+    "a rule failed to run",
+    "规则 {rule} 执行出错，本次结果中缺少该规则的检查（{detail}）。请将此信息反馈给 perfxl 维护者。",
+    "Rule {rule} failed ({detail}); its checks are missing from this run. Please report this to the perfxl maintainers.",
+)
+
+
 @dataclass
 class CheckResult:
     findings: pd.DataFrame
@@ -137,14 +148,22 @@ def _restrict(frames: Frames, keep: set[str]) -> Frames:
     return Frames(**parts, extra=frames.extra)
 
 
-def run_checks(frames: Frames, cfg: Config = DEFAULT, only: set[str] | None = None) -> CheckResult:
-    """Run every registered check over the batch and collect the findings into one table."""
+def run_checks(
+    frames: Frames,
+    cfg: Config = DEFAULT,
+    only: set[str] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+    strict: bool = False,
+) -> CheckResult:
+    """Run every registered check over the batch and collect the findings into one table.
+
+    Submissions in `skip` (superseded versions) are left out of the checks and of the findings."""
     from perfxl.checks import derive, load_all
 
     load_all()
     projects = frames.projects
-    blocked = set(projects.loc[projects["blocked"].fillna(False).astype(bool), "sub"])
-    ok = set(projects["sub"]) - blocked
+    blocked = set(projects.loc[projects["blocked"].fillna(False).astype(bool), "sub"]) - set(skip)
+    ok = set(projects["sub"]) - blocked - set(skip)
     work = _restrict(frames, ok)
     derive.add_derived(work, cfg)
     results = derive.results(work, cfg)
@@ -154,8 +173,14 @@ def run_checks(frames: Frames, cfg: Config = DEFAULT, only: set[str] | None = No
         info = RULES[rule_id]
         if info.check is None or (only is not None and rule_id not in only):
             continue
-        found.extend(to_findings(rule_id, info.check(ctx)))
-    reader = frames.findings
+        try:
+            found.extend(to_findings(rule_id, info.check(ctx)))
+        except Exception as exc:
+            # a broken rule must not take the batch down; it is reported, and tests run strict
+            if strict:
+                raise
+            found.append(make("S99", rule=rule_id, detail=f"{type(exc).__name__}: {exc}"))
+    reader = frames.findings[~frames.findings["sub"].isin(skip)]
     skipped = [make("S00", sub=s) for s in sorted(blocked) if s is not None]
     table = pd.concat(
         [df for df in (reader, findings_frame(found), findings_frame(skipped)) if not df.empty]

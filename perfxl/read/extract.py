@@ -316,7 +316,7 @@ def _fill_indicator(
     direction_raw = as_text(vals.get("direction"))
     unit = as_text(vals.get("unit"))
     target_raw = vals.get("target")
-    target = parse.parse_target(target_raw)
+    target = parse.parse_target(target_raw, fiscal_year=fiscal_year)
     sym = parse.direction_from_label(direction_raw) if direction_raw else None
     # Yunnan-style forms keep the comparator in its own column (指标性质 ≧ / ═ / ≦)
     if sym is not None and target.comparator is None and target.kind == "point" and direction_raw:

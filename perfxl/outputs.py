@@ -1,0 +1,198 @@
+"""Machine outputs of a run (projects.csv, findings.csv, run.json) and atomic file writing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfxl.batch import INPUT_STATUS_ZH, RunResult
+
+PROJECT_CSV_COLUMNS = (
+    "file",
+    "profile",
+    "layout",
+    "fiscal_year",
+    "project_code",
+    "department",
+    "unit",
+    "project",
+    "budget_wan",
+    "executed_wan",
+    "exec_rate",
+    "exec_rate_reported",
+    "total_score_reported",
+    "total_score_recomputed",
+    "total_score_na_rescaled",
+    "grade_reported",
+    "grade_recomputed",
+    "errors",
+    "warnings",
+    "infos",
+    "status",
+    "status_en",
+    "superseded_by",
+    "submit_date",
+    "sha256",
+    "sub",
+)
+FINDING_CSV_COLUMNS = (
+    "severity",
+    "rule",
+    "message",
+    "message_en",
+    "department",
+    "unit",
+    "project",
+    "file",
+    "sheet",
+    "cell",
+    "observed",
+    "expected",
+    "stake",
+    "sub",
+)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it into place only when the block succeeds,
+    so an interrupted run leaves the previous file intact and no partial file behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_atomic(target: Path, writer: Callable[[Path], None]) -> Path:
+    with atomic_path(target) as tmp:
+        writer(tmp)
+    return target
+
+
+def _csv(df: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    out = df.reindex(columns=list(columns))
+    # UTF-8 with BOM so Excel opens Chinese text correctly; cells that start with = + - @ are
+    # prefixed with a quote so a spreadsheet never runs them as formulas
+    out = out.apply(
+        lambda col: (
+            col.map(_csv_safe) if col.dtype == object or str(col.dtype).startswith("str") else col
+        )
+    )
+    out.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _csv_safe(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, str):
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            return str(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def _records(df: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {k: _plain(v) for k, v in r.items()}
+        for r in df.reindex(columns=list(columns)).to_dict("records")
+    ]
+
+
+def manifest(run: RunResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": i.display,
+            "origin": i.origin,
+            "sha256": i.sha256 or None,
+            "size": i.size,
+            "status": i.status,
+            "status_zh": INPUT_STATUS_ZH.get(i.status, i.status),
+            "reason": i.reason or None,
+            "sub": i.sub,
+            "received": i.received.isoformat() if i.received else None,
+            "provenance": _plain(i.provenance) or None,
+        }
+        for i in run.inputs
+    ]
+
+
+def run_dict(run: RunResult) -> dict[str, Any]:
+    """run.json: the same content as the workbook, plus the manifest and the configuration."""
+    return {
+        "perfxl_version": run.version,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "options": run.options,
+        "config": run.config.as_dict(),
+        "config_source": run.config.source,
+        "counts": counts(run),
+        "projects": _records(run.projects, PROJECT_CSV_COLUMNS),
+        "findings": _records(run.findings, FINDING_CSV_COLUMNS),
+        "departments": _records(run.departments, tuple(run.departments.columns)),
+        "roster": _records(run.roster, tuple(run.roster.columns))
+        if run.roster is not None
+        else None,
+        "inputs": manifest(run),
+    }
+
+
+def counts(run: RunResult) -> dict[str, Any]:
+    p, f = run.projects, run.findings
+    status = p["status"].value_counts().to_dict() if not p.empty else {}
+    sev = f["severity"].value_counts().to_dict() if not f.empty else {}
+    return {
+        "inputs": len(run.inputs),
+        "submissions": len(p),
+        "projects": int(p["status"].isin(["通过", "需修改"]).sum()) if not p.empty else 0,
+        "departments": int(p.loc[p["status"].isin(["通过", "需修改"]), "department"].nunique())
+        if not p.empty
+        else 0,
+        "status": {str(k): int(v) for k, v in status.items()},
+        "errors": int(sev.get("error", 0)),
+        "warnings": int(sev.get("warning", 0)),
+        "infos": int(sev.get("info", 0)),
+    }
+
+
+def write_machine_outputs(run: RunResult, outdir: Path) -> list[Path]:
+    written = [
+        write_atomic(outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_CSV_COLUMNS, p)),
+        write_atomic(outdir / "findings.csv", lambda p: _csv(run.findings, FINDING_CSV_COLUMNS, p)),
+        write_atomic(
+            outdir / "run.json",
+            lambda p: p.write_text(
+                json.dumps(run_dict(run), ensure_ascii=False, indent=1, default=str),
+                encoding="utf-8",
+            ),
+        ),
+    ]
+    return written

@@ -1,0 +1,181 @@
+"""The library's front door: read files, check them, and shape the result for people and machines."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from perfxl.checks.engine import CheckResult, run_checks
+from perfxl.config import DEFAULT, Config
+from perfxl.frames import Frames, build_frames
+from perfxl.read import Submission, read_workbook
+
+STATUS_OK, STATUS_FIX, STATUS_UNREADABLE, STATUS_SUPERSEDED = (
+    "通过",
+    "需修改",
+    "无法读取",
+    "已被替代",
+)
+STATUS_EN = {
+    STATUS_OK: "passed",
+    STATUS_FIX: "needs correction",
+    STATUS_UNREADABLE: "unreadable",
+    STATUS_SUPERSEDED: "superseded",
+}
+
+
+@dataclass
+class Report:
+    submissions: list[Submission]
+    frames: Frames
+    checked: CheckResult
+    config: Config
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.checked.findings
+
+    @property
+    def results(self) -> pd.DataFrame:
+        return self.checked.results
+
+    @property
+    def has_errors(self) -> bool:
+        f = self.findings
+        if f.empty:
+            return False
+        return bool((f["severity"] == "error").any())
+
+
+def read_files(paths: Iterable[str | os.PathLike[str]]) -> list[Submission]:
+    return [read_workbook(p) for p in paths]
+
+
+def check_submissions(subs: Sequence[Submission], cfg: Config = DEFAULT) -> Report:
+    frames = build_frames(subs)
+    return Report(list(subs), frames, run_checks(frames, cfg), cfg)
+
+
+def check_files(paths: Iterable[str | os.PathLike[str]], cfg: Config = DEFAULT) -> Report:
+    """Read and check workbooks: the library equivalent of `perfxl check FILE...`."""
+    return check_submissions(read_files(paths), cfg)
+
+
+def _num(v: Any, nd: int = 2) -> float | None:
+    if v is None:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(x):
+        return None
+    return round(x, nd)
+
+
+def _str(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return str(v)
+
+
+def project_rows(report: Report) -> pd.DataFrame:
+    """One row per submission with the keys shared by `check --json`, projects.csv and the summary."""
+    p = report.frames.projects.set_index("sub")
+    r = report.results.reindex(p.index)
+    superseded = report.extra.get("superseded", {})
+    rows = []
+    for sub, row in p.iterrows():
+        res = r.loc[sub]
+        blocked = bool(row.get("blocked"))
+        errors = int(res.get("errors", 0) or 0)
+        if sub in superseded:
+            status = STATUS_SUPERSEDED
+        elif blocked and row.get("profile") is None or blocked:
+            status = STATUS_UNREADABLE
+        else:
+            status = STATUS_FIX if errors else STATUS_OK
+        rows.append(
+            {
+                "sub": sub,
+                "file": row.get("file"),
+                "profile": _str(row.get("profile")),
+                "layout": _str(row.get("layout")),
+                "fiscal_year": _year(row),
+                "project_code": _str(row.get("project_code")),
+                "project": _str(row.get("project_name")),
+                "unit": _str(row.get("unit")),
+                "department": _str(row.get("dept")),
+                "budget_wan": _num(res.get("budget_wan"), 6),
+                "executed_wan": _num(res.get("executed_wan"), 6),
+                "exec_rate": _num(res.get("exec_rate_calc")),
+                "exec_rate_reported": _num(res.get("exec_rate_reported")),
+                "total_score_reported": _num(res.get("total_reported")),
+                "total_score_recomputed": _num(res.get("total_calc")),
+                "total_score_na_rescaled": _num(res.get("total_na")),
+                "grade_reported": _str(res.get("grade_reported")),
+                "grade_recomputed": _str(res.get("grade_calc")),
+                "errors": errors,
+                "warnings": int(res.get("warnings", 0) or 0),
+                "infos": int(res.get("infos", 0) or 0),
+                "status": status,
+                "status_en": STATUS_EN[status],
+                "superseded_by": superseded.get(sub),
+                "submit_date": _str(row.get("submit_date")),
+                "sha256": row.get("sha256"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _year(row: pd.Series) -> int | None:
+    for key in ("fiscal_year", "fiscal_year_inferred"):
+        v = row.get(key)
+        if v is not None and not (isinstance(v, float) and math.isnan(v)):
+            return int(v)
+    return None
+
+
+FINDING_KEYS = (
+    "rule",
+    "severity",
+    "sheet",
+    "cell",
+    "message",
+    "message_en",
+    "observed",
+    "expected",
+)
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The JSON shape of `perfxl check --json`: {"submissions": [...]}, each with its findings."""
+    rows = project_rows(report)
+    by_sub: dict[str, list[dict[str, Any]]] = {}
+    for rec in report.findings.to_dict("records"):
+        by_sub.setdefault(rec["sub"], []).append({k: _plain(rec.get(k)) for k in FINDING_KEYS})
+    subs = []
+    for rec in rows.to_dict("records"):
+        rec = {k: _plain(v) for k, v in rec.items()}
+        rec["findings"] = by_sub.get(rec["sub"], [])
+        subs.append(rec)
+    return {"submissions": subs}
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, str):
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            return str(v)
+    return v
