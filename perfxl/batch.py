@@ -108,6 +108,20 @@ def discover(
             base = p
             for root, dirs, files in os.walk(p, followlinks=False):
                 dirs.sort()
+                for d in dirs:
+                    dp = Path(root) / d
+                    if dp.is_symlink():
+                        # a linked folder may loop back on itself: listed, never followed
+                        shown = str(dp.relative_to(base.parent))
+                        notes.append(
+                            InputFile(
+                                shown,
+                                dp,
+                                "file",
+                                status=SKIPPED,
+                                reason="指向文件夹的符号链接未跟随（防止循环）",
+                            )
+                        )
                 for name in sorted(files):
                     fp = Path(root) / name
                     rel = fp.relative_to(base.parent) if base.parent != fp else fp

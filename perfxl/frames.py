@@ -174,6 +174,9 @@ FINDING_COLUMNS = (
     "observed",
     "expected",
     "stake",
+    "department",
+    "unit",
+    "project",
 )
 
 

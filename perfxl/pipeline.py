@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfxl import __version__
 from perfxl.checks.engine import CheckResult, run_checks
 from perfxl.config import DEFAULT, Config
 from perfxl.frames import Frames, build_frames
@@ -165,7 +166,12 @@ def report_dict(report: Report) -> dict[str, Any]:
         rec = {k: _plain(v) for k, v in rec.items()}
         rec["findings"] = by_sub.get(rec["sub"], [])
         subs.append(rec)
-    return {"submissions": subs}
+    return {
+        "submissions": subs,
+        "perfxl_version": __version__,
+        "config_source": report.config.source,
+        "config": report.config.as_dict(),
+    }
 
 
 def _plain(v: Any) -> Any:

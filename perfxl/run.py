@@ -119,6 +119,7 @@ def _run(
         frames.extra["roster"] = roster
         frames.extra["roster_name"] = Path(roster_path).name
     frames.extra["ambiguous"] = sup.ambiguous
+    frames.extra["files"] = {s.sub: s.file for s in subs}
     checked = run_checks(frames, cfg, skip=set(sup.superseded))
     report = Report(subs, frames, checked, cfg, extra={"superseded": sup.superseded})
     projects = project_rows(report)

@@ -148,7 +148,8 @@ def d02_duplicates(ctx: Ctx) -> pd.DataFrame | None:
         present = [s for s in subs if s in p.index]
         if not present:
             continue
-        files = "、".join(str(p.loc[s, "file"]) for s in present)
+        names = ctx.frames.extra.get("files", {})
+        files = "、".join(str(names.get(s, p.loc[s, "file"] if s in p.index else s)) for s in subs)
         for s in present:
             sheet, cell = field_cell(p.loc[[s]].reset_index(), "project_name")
             rows.append(
