@@ -1,3 +1,29 @@
 """perfxl: read, check and summarise performance self-evaluation workbooks."""
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+
+# The public API, imported lazily so `perfxl --help` and `perfxl template` stay fast.
+_API = {
+    "read_workbook": "perfxl.read",
+    "read_batch": "perfxl.pipeline",
+    "check_files": "perfxl.pipeline",
+    "report_dict": "perfxl.pipeline",
+    "run_batch": "perfxl.run",
+    "load_config": "perfxl.config",
+    "write_template": "perfxl.template",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'perfxl' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

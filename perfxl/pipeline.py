@@ -185,3 +185,29 @@ def _plain(v: Any) -> Any:
         except (ValueError, AttributeError):
             return str(v)
     return v
+
+
+def read_batch(inputs: Iterable[str | os.PathLike[str]], jobs: int = 1) -> Frames:
+    """Files, folders (recursive) and zips into the batch DataFrames, duplicates read once.
+
+    >>> import perfxl
+    >>> frames = perfxl.read_batch(["samples/"])
+    >>> frames.indicators.groupby("sub")["score_reported"].sum()
+    """
+    import tempfile
+    from pathlib import Path
+
+    from perfxl.batch import UNREADABLE, discover, hash_inputs, read_all
+
+    with tempfile.TemporaryDirectory(prefix="perfxl-") as tmp:
+        notes: list[Any] = []
+        items = discover(list(inputs), Path(tmp), notes)
+        hash_inputs(items)
+        seen: set[str] = set()
+        unique = []
+        for item in items:
+            if item.status != UNREADABLE and item.sha256 not in seen:
+                seen.add(item.sha256)
+                unique.append(item)
+        subs = read_all(unique, jobs=jobs)
+    return build_frames(subs)

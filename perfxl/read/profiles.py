@@ -52,7 +52,7 @@ def detect_profile(book: Book) -> str | None:
         keys = {label_key(v) for v in g.labels().values()}
         nat += len(keys & NATIONAL_MARKS)
         hai += len(keys & HAINAN_MARKS)
-    if nat >= 4 and nat >= hai:
+    if nat >= 3 and nat >= hai:
         return "national2020"
     if hai >= 4:
         return "hainan2011"
