@@ -197,7 +197,7 @@ def read_workbook(
     if fmt == "xlsm":
         sub.findings.append(make("R05", sub=sub.sub))
     try:
-        book = load_book(path, fmt)
+        book = load_book(path, fmt)  # the 填报说明 and _lists sheets of a template are skipped
     except ReadError as exc:
         return fail(exc.code, detail=exc.detail or exc.code)
 

@@ -270,6 +270,9 @@ def read_indicators(
     ]
     name_col = ts.cols.get("name")
     for r in range(ts.data_start, ts.data_end):
+        row = g.rows[r] if r < g.nrows else []
+        if not any(v != "" for v in row):
+            continue  # the template's spare rows cost nothing
         vals = {k: g.value(r, c) for k, c in ts.cols.items()}
         if out and name_col is not None and g.is_merged_continuation(r, name_col):
             if g.origin[(r, name_col)][0] <= out[-1]["row"] - 1:

@@ -41,6 +41,7 @@ class Grid:
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     _labels: dict[tuple[int, int], str] | None = None
     _row_keys: list[list[tuple[int, str]]] | None = None
+    _label_index: dict[str, list[tuple[int, int, str | None]]] | None = None
 
     @property
     def nrows(self) -> int:
@@ -106,6 +107,20 @@ class Grid:
             self._labels = out
         return self._labels
 
+    def label_index(self) -> dict[str, list[tuple[int, int, str | None]]]:
+        """label key -> [(row, col, inline value)], where "项目名称：X" also indexes 项目名称 -> X."""
+        if self._label_index is None:
+            from perfxl.read.locate import inline_split, label_key
+
+            index: dict[str, list[tuple[int, int, str | None]]] = {}
+            for (r, c), lab in self.labels().items():
+                index.setdefault(label_key(lab), []).append((r, c, None))
+                split = inline_split(lab)
+                if split is not None:
+                    index.setdefault(label_key(split[0]), []).append((r, c, split[1]))
+            self._label_index = index
+        return self._label_index
+
     def row_keys(self, r: int) -> list[tuple[int, str]]:
         """(column, label key) of the short text cells of row r, merged cells included."""
         if self._row_keys is None:
@@ -163,16 +178,29 @@ _NAME_RE = re.compile(r"^[A-Za-z_\\][\w.]*$")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def read_defined_names(path: Path) -> dict[str, str]:
-    """Defined names of an xlsx/xlsm from xl/workbook.xml (calamine does not expose them)."""
+def _inspect_zip(path: Path, want_names: bool) -> dict[str, str]:
+    """One pass over the zip: refuse bombs, and read the defined names (calamine does not expose them)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("xl/workbook.xml")
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED:
+                raise ReadError("R06", f"{total // (1024 * 1024)} MB")
+            if not want_names:
+                return {}
+            try:
+                info = zf.getinfo("xl/workbook.xml")
+            except KeyError:
+                return {}
             if info.file_size > 20 * 1024 * 1024:
                 return {}
             xml = zf.read(info)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return {}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ReadError("R01", f"zip: {exc}") from exc
+    return parse_defined_names(xml)
+
+
+def parse_defined_names(xml: bytes) -> dict[str, str]:
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         return {}  # no external or expanding entities, ever
     try:
@@ -187,22 +215,13 @@ def read_defined_names(path: Path) -> dict[str, str]:
     return out
 
 
-def check_zip_size(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ReadError("R01", f"zip: {exc}") from exc
-    if total > MAX_UNCOMPRESSED:
-        raise ReadError("R06", f"{total // (1024 * 1024)} MB")
-
-
-def load_book(path: Path, fmt: str, skip: tuple[str, ...] = ("_lists",)) -> Book:
+def load_book(path: Path, fmt: str, skip: tuple[str, ...] = ("_lists", "填报说明")) -> Book:
     """Read all sheets with python-calamine. Raises ReadError for unreadable files."""
     import python_calamine as pc
 
+    names: dict[str, str] = {}
     if fmt in ("xlsx", "xlsm", "xlsb", "ods"):
-        check_zip_size(path)
+        names = _inspect_zip(path, want_names=fmt in ("xlsx", "xlsm"))
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
@@ -236,5 +255,4 @@ def load_book(path: Path, fmt: str, skip: tuple[str, ...] = ("_lists",)) -> Book
             wb.close()
         except Exception:
             pass
-    names = read_defined_names(path) if fmt in ("xlsx", "xlsm") else {}
     return Book(grids, names)

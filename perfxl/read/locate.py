@@ -40,6 +40,12 @@ def _label_key(text: object) -> str:
     return s.rstrip(":：")
 
 
+def inline_split(label: str) -> tuple[str, str] | None:
+    """ "项目名称：信息系统运行维护" -> ("项目名称", "信息系统运行维护")."""
+    m = _COLON_SPLIT.match(label)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def keys_of(labels: Iterable[str]) -> frozenset[str]:
     return _keys_of(tuple(labels))
 
@@ -115,18 +121,13 @@ def find_label(
     grid: Grid, keys: frozenset[str], rows: range | None = None
 ) -> list[tuple[int, int, str | None]]:
     """Cells whose label equals one of `keys`; inline values ("项目名称：X") come back as the third item."""
+    index = grid.label_index()
     hits: list[tuple[int, int, str | None]] = []
-    for (r, c), lab in grid.labels().items():
-        if rows is not None and r not in rows:
-            continue
-        k = label_key(lab)
-        if k in keys:
-            hits.append((r, c, None))
-            continue
-        m = _COLON_SPLIT.match(lab)
-        if m and label_key(m.group(1)) in keys:
-            hits.append((r, c, m.group(2)))
-    hits.sort()
+    for k in keys:
+        for r, c, inline in index.get(k, ()):
+            if rows is None or r in rows:
+                hits.append((r, c, inline))
+    hits.sort(key=lambda h: (h[0], h[1]))
     return hits
 
 
@@ -177,19 +178,24 @@ class TableSpot:
         return Spot(self.grid, row, c) if c is not None else None
 
 
-@lru_cache(maxsize=256)
-def _column_keys(columns: tuple[Column, ...]) -> dict[str, list[str]]:
-    """Label key -> the column keys it can name."""
-    out: dict[str, list[str]] = {}
-    for c in columns:
-        for k in keys_of(c.labels):
-            out.setdefault(k, []).append(c.key)
-    return out
+_COLUMN_KEYS: dict[int, dict[str, list[str]]] = {}
+
+
+def _column_keys(columns: Sequence[Column]) -> dict[str, list[str]]:
+    """Label key -> the column keys it can name (cached per spec table: the tuples are constants)."""
+    hit = _COLUMN_KEYS.get(id(columns))
+    if hit is None:
+        hit = {}
+        for c in columns:
+            for k in keys_of(c.labels):
+                hit.setdefault(k, []).append(c.key)
+        _COLUMN_KEYS[id(columns)] = hit
+    return hit
 
 
 def _header_hits(grid: Grid, r: int, columns: Sequence[Column]) -> dict[str, list[int]]:
     """Column keys whose labels appear in row r, with the columns where they do."""
-    wanted = _column_keys(tuple(columns))
+    wanted = _column_keys(columns)
     out: dict[str, list[int]] = {}
     for ci, k in grid.row_keys(r):
         for key in wanted.get(k, ()):
