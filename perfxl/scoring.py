@@ -200,15 +200,17 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
 
     reported = pd.to_numeric(ind["score_reported"], errors="coerce")
     qual = ind["a_kind"].eq("qual") & band_lo.notna()
-    # a qualitative score stands when it is inside its band; otherwise the nearest band edge
-    top_open = ind["a_qual"].isin(["B", "C"])
-    band_cap = band_hi - np.where(top_open, 0.01, 0)
-    qual_score = reported.clip(lower=band_lo, upper=band_cap).where(
-        reported.notna(), (band_lo + band_hi) / 2
+    # a qualitative score stands when it is inside its band; otherwise the band midpoint is the
+    # expectation (RULES b.4: perfxl cannot know the exact score, only the interval)
+    top_open = ind["a_qual"].isin(["B", "C"]).to_numpy()
+    in_band = (reported >= band_lo - 1e-9) & pd.Series(
+        np.where(top_open, reported < band_hi - 1e-9, reported <= band_hi + 1e-9), index=idx
     )
+    qual_score = reported.where(in_band, (band_lo + band_hi) / 2)
     late_date = d.eq("date") & met.eq(False)
-    lo_c, hi_c = 0.0 * w, cfg.indicators.qual_bands[1] * w
-    date_late_score = reported.clip(lower=lo_c, upper=hi_c - 0.01).where(reported.notna(), hi_c / 2)
+    hi_c = cfg.indicators.qual_bands[1] * w
+    # late with no planned duration: the C band (RULES b.3); its midpoint when the score is outside it
+    date_late_score = reported.where((reported >= 0) & (reported < hi_c - 1e-9), hi_c / 2)
 
     score_calc = score_formula.copy()
     basis = pd.Series(np.where(score_formula.notna(), "formula", None), index=idx, dtype=object)

@@ -146,7 +146,18 @@ def field_spot(
     if inline is not None:
         return Spot(grid, r, c, inline)
     if below:
-        return Spot(grid, grid.merge_end_row(r, c) + 1, c)
+        under = Spot(grid, grid.merge_end_row(r, c) + 1, c)
+        v = under.value()
+        lab = grid.labels().get(grid.origin.get((under.row, c), (under.row, c)))
+        if v is not None and not (lab is not None and label_key(lab) in stop_keys):
+            return under
+        # some forms put this label left of its text instead of above it
+        right = _right_of(grid, r, c, stop_keys)
+        return right if right.value() is not None else under
+    return _right_of(grid, r, c, stop_keys)
+
+
+def _right_of(grid: Grid, r: int, c: int, stop_keys: frozenset[str]) -> Spot:
     first = grid.merge_end_col(r, c) + 1
     col = first
     # skip blank cells that belong to nobody, but never run into the next label
