@@ -40,6 +40,7 @@ class RuleInfo:
     thresholds: tuple[str, ...] = ()  # config keys the rule reads
     blocking: bool = False  # a submission with this finding skips business rules
     not_implementable: str | None = None  # why the data cannot support the rule
+    after: tuple[str, ...] = ()  # rules whose hits this composite rule reads (run after them)
     check: Callable[..., Any] | None = field(default=None, compare=False)
 
     @property

@@ -169,12 +169,16 @@ def run_checks(
     results = derive.results(work, cfg)
     ctx = Ctx(work, results, cfg)
     found: list[Finding] = []
-    for rule_id in sorted(RULES):
+    # composite rules (G07) run last and read the cached hits of the rules they name
+    order = sorted(RULES, key=lambda rid: (bool(RULES[rid].after), rid))
+    for rule_id in order:
         info = RULES[rule_id]
         if info.check is None or (only is not None and rule_id not in only):
             continue
         try:
-            found.extend(to_findings(rule_id, info.check(ctx)))
+            table = info.check(ctx)
+            ctx.cache[f"hits:{rule_id}"] = table
+            found.extend(to_findings(rule_id, table))
         except Exception as exc:
             # a broken rule must not take the batch down; it is reported, and tests run strict
             if strict:

@@ -266,6 +266,7 @@ def rule_hits(ctx: Ctx, rule_id: str) -> pd.DataFrame | None:
     "总分 {total} 分，但同时出现 {observed} 项自评偏高的迹象（{signals}），自评结果可能虚高。",
     "The total is {total}, yet {observed} signs of an inflated self-evaluation appear ({signals}).",
     thresholds=("grade_checks.inflated_min_total", "grade_checks.inflated_min_signals"),
+    after=INFLATION_SIGNALS,
 )
 def g07_inflated(ctx: Ctx) -> pd.DataFrame:
     t = _totals(ctx)
