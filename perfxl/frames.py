@@ -53,6 +53,8 @@ FUND_COLUMNS = (
     "na",
     "sheet",
     "cell",
+    "explanation",
+    "explanation_cell",
 )
 EXEC_COLUMNS = (
     "sub",
@@ -68,6 +70,7 @@ EXEC_COLUMNS = (
     "score_raw",
     "score_cell",
     "note",
+    "note_cell",
     "sheet",
 )
 INDICATOR_COLUMNS = (

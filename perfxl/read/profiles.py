@@ -177,6 +177,9 @@ def _read_funds(
                 break
             continue
         seen.add(source)
+        note_col = ts.cols.get("note")
+        explanation = as_text(g.value(r, note_col)) if note_col is not None else None
+        explanation_cell = g.ref(r, note_col) if note_col is not None else None
         for m in measures:
             c = ts.cols.get(m)
             if c is None:
@@ -196,6 +199,8 @@ def _read_funds(
                     "na": is_na(v),
                     "sheet": g.name,
                     "cell": g.ref(r, c),
+                    "explanation": explanation,  # the row's 说明 text, as the unit wrote it
+                    "explanation_cell": explanation_cell,
                 }
             )
         if with_exec:
@@ -205,14 +210,17 @@ def _read_funds(
                 v = g.value(r, c) if c is not None else None
                 rec[key + "_raw"] = raw_text(v)
                 rec[key + "_cell"] = g.ref(r, c) if c is not None else None
-                if key == "rate":
+                if key == "rate" and ex.layout == "template" and isinstance(v, int | float):
+                    # the template's 执行率 cell is percent-formatted: its number is a fraction
+                    rec["rate_reported"], rec["rate_note"] = float(v) * 100.0, None
+                elif key == "rate":
                     rec["rate_reported"], rec["rate_note"] = as_rate(v)
                 else:
                     rec[key + ("_reported" if key == "score" else "")], _ = (
                         as_number(v) if not is_na(v) else (None, None)
                     )
-            c = ts.cols.get("note")
-            rec["note"] = as_text(g.value(r, c)) if c is not None else None
+            rec["note"] = explanation
+            rec["note_cell"] = explanation_cell
             ex.exec.append(rec)
 
 

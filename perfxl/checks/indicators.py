@@ -1,0 +1,1142 @@
+"""Indicator rules (I01–I20) and converted-value notes (N06): targets, actuals, scores, units."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from perfxl import parse, scoring
+from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.findings import declare
+from perfxl.spec import get_profile
+from perfxl.spec.lists import LEVEL2_PARENT
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+NATIONAL = ("national2020",)  # rules that need the per-indicator 分值/得分 columns
+
+# Target kinds that carry a number (or a deadline) a completion can be measured against.
+QUANT_TARGETS = ("point", "cmp", "range")
+MEASURABLE_TARGETS = (*QUANT_TARGETS, "date")
+CANONICAL_QUAL = ("达成年度指标", "达成预期指标")  # the national wording; "部分/未" contain it
+VAGUE_WORDS = ("进一步", "有效", "明显", "显著", "良好", "提升", "加强", "稳步", "提高", "改善")
+INPUT_WORDS = "资金|预算|经费|投入"
+MONEY_UNIT_RE = r"(?:^|[\d\s.,，(（])(?:千|万|百万|千万|亿)?元"
+# Rates that cannot leave 0–100 % by construction (a 完成率 or 增长率 can).
+BOUNDED_RATE_WORDS = _words(
+    "满意度 满意率 合格率 覆盖率 保障率 达标率 及时率 知晓率 准确率 正确率 通过率 普及率 入学率 "
+    "巩固率 参保率 到位率 执行率 支付率 合规率 完好率 优良率 出勤率 成活率 验收率 办结率 占比 比例"
+)
+# Evidence of a satisfaction survey: the survey itself, or a sample size ("600份", "200人").
+SURVEY_RE = (
+    r"调查|问卷|抽样|抽查|样本|测评|回访|访谈|座谈|评议"
+    r"|[0-9一二两三四五六七八九十百千万]+\s*(?:份|人|户|名|位|家)"
+)
+SENTENCE_SPLIT = r"[。；;！!？?\n]"
+# A narrative section that explains unmet or deviating targets (hainan 四（二）未完成原因分析).
+REASON_SECTION_RE = r"未完成原因|偏差原因|原因分析"
+BLANK_TEXTS = frozenset(("", "无", "暂无", "没有", "无偏差", "不适用", "无情况说明", "无说明"))
+CONVERTED_NOTES = ("chinese_numeral", "text_lexicon")
+
+# --- I15 / I14 (hainan2011): target rows → 三级 scoring items (RULES b.5) ---------------------
+ITEM_QUANTITY, ITEM_QUALITY, ITEM_TIME, ITEM_COST = "产出数量", "产出质量", "产出时效", "产出成本"
+ITEM_ECON, ITEM_SOCIAL, ITEM_ENV, ITEM_SUSTAIN = "经济效益", "社会效益", "环境效益", "可持续影响"
+ITEM_SATISFACTION = "服务对象满意度"
+# How a scoring-table row is recognised, whatever small variation of its label a form uses.
+ITEM_LABEL_KEYS = (
+    ("满意", ITEM_SATISFACTION),
+    ("数量", ITEM_QUANTITY),
+    ("质量", ITEM_QUALITY),
+    ("时效", ITEM_TIME),
+    ("成本", ITEM_COST),
+    ("经济", ITEM_ECON),
+    ("社会", ITEM_SOCIAL),
+    ("环境|生态", ITEM_ENV),
+    ("可持续", ITEM_SUSTAIN),
+)
+OUTPUT_KEYS = (  # checked in order: "及时率" is a 时效 indicator although it ends in 率
+    ("成本|费用|单价", ITEM_COST),
+    ("时间|及时|按时|进度|时效|周期|期限", ITEM_TIME),
+    ("合格|达标|质量|率", ITEM_QUALITY),
+)
+BENEFIT_KEYS = (
+    ("收入|销售|经济|利润|产值|税", ITEM_ECON),
+    ("环境|生态|排放|节能|污染|绿化", ITEM_ENV),  # RULES b.5 has no row for it [I]
+    ("持续|长效|稳定运行", ITEM_SUSTAIN),
+)
+
+# --- I06: unit dimensions. family → sub-dimension → factor to the sub-dimension's base ---------
+_COUNT_WORDS = _words(
+    "个 项 件 条 套 台 处 座 家 所 份 本 册 篇 批 批次 场 期 间 辆 部 班 张 棵 株 只 头 次 单 票 笔 "
+    "宗 起 例 种 类 门 节 课时 学时 个次 场次"
+)
+UNIT_BASE: dict[str, tuple[str, str, float]] = {
+    **{w: ("count", "count", 1.0) for w in _COUNT_WORDS},
+    **{w: ("count", "person", 1.0) for w in ("人", "名", "位")},
+    "人次": ("count", "person_time", 1.0),
+    "户": ("count", "household", 1.0),
+    "元": ("money", "money", 1.0),
+    **{w: ("time", "time", 1.0) for w in ("天", "日", "工作日", "个工作日")},
+    "周": ("time", "time", 7.0),
+    **{w: ("time", "time", 30.0) for w in ("月", "个月")},
+    "季度": ("time", "time", 91.0),
+    "年": ("time", "time", 365.0),
+    "小时": ("time", "time", 1 / 24),
+    "分钟": ("time", "time", 1 / 1440),
+    **{w: ("length", "length", 1.0) for w in ("米", "m")},
+    **{w: ("length", "length", 1000.0) for w in ("公里", "千米", "km")},
+    **{w: ("area", "area", 1.0) for w in ("平方米", "㎡", "m2")},
+    "亩": ("area", "area", 10000 / 15),
+    "公顷": ("area", "area", 1e4),
+    "平方公里": ("area", "area", 1e6),
+    "克": ("mass", "mass", 1.0),
+    **{w: ("mass", "mass", 1e3) for w in ("千克", "公斤", "kg")},
+    "吨": ("mass", "mass", 1e6),
+    "分": ("points", "points", 1.0),
+}
+UNIT_PREFIX = (("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("十万", 1e5), ("万", 1e4), ("千", 1e3))
+PERCENT_UNITS = frozenset(("%", "百分比", "百分点", "个百分点"))
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _num(df: pd.DataFrame, col: str) -> pd.Series:
+    return pd.to_numeric(df[col], errors="coerce")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text with blanks as "" (NaN/None never leak into string operations)."""
+    return s.where(s.notna(), "").astype(str)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """Empty, or only a placeholder such as "无" or "/" (no explanation was written)."""
+    core = _text(s).str.replace(r"[\s\W_]+", "", regex=True)
+    return core.isin(BLANK_TEXTS)
+
+
+def _flag(s: pd.Series) -> pd.Series:
+    return s.where(s.notna(), False).astype(bool)
+
+
+def _met_is(ind: pd.DataFrame, value: bool) -> pd.Series:
+    """met is True/False/None (not judgeable); compare without letting None count as False."""
+    return ind["met"].eq(value).astype(bool)
+
+
+def _scored(ind: pd.DataFrame) -> pd.Series:
+    """Rows that carry a weight and a reported score (national rows not marked 不适用)."""
+    return (
+        _num(ind, "weight").notna()
+        & _num(ind, "score_reported").notna()
+        & ~_flag(ind["weight_na"])
+        & ~_flag(ind["score_na"])
+    )
+
+
+def _quant_actual(ind: pd.DataFrame) -> pd.Series:
+    return ind["a_kind"].eq("number") & _num(ind, "a_value").notna()
+
+
+def _explained(ctx: Ctx, ind: pd.DataFrame) -> pd.Series:
+    """The row's 偏差原因 is written, or a narrative 未完成原因 section names the indicator."""
+    ok = ~_blank(ind["deviation"])
+    nar = ctx.frames.narrative
+    if nar.empty or ind.empty:
+        return ok
+    reasons = nar[_text(nar["section"]).str.contains(REASON_SECTION_RE) & ~_blank(nar["text"])]
+    if reasons.empty:
+        return ok
+    text = _text(reasons["text"]).groupby(reasons["sub"]).agg(" ".join)
+    joined = ind["sub"].map(text).where(lambda s: s.notna(), "")
+    names = _text(ind["name"])
+    # substring of another column: no vector op exists, the rows are few
+    mentioned = pd.Series(
+        [bool(n) and n in t for n, t in zip(names, joined, strict=True)], index=ind.index
+    )
+    return ok | mentioned
+
+
+def _interval_text(lo: pd.Series, hi: pd.Series, closed_top: pd.Series) -> pd.Series:
+    def fmt(x: float) -> str:
+        return f"{round(x, 2):g}"
+
+    return pd.Series(
+        [
+            f"[{fmt(a)}, {fmt(b)}{']' if c else ')'}"
+            for a, b, c in zip(lo.to_numpy(), hi.to_numpy(), closed_top.to_numpy(), strict=True)
+        ],
+        index=lo.index,
+        dtype=object,
+    )
+
+
+def _target_unit(ind: pd.DataFrame) -> pd.Series:
+    t_unit = ind["t_unit"].where(ind["t_unit"].notna() & _text(ind["t_unit"]).ne(""))
+    return t_unit.fillna(ind["unit"].where(_text(ind["unit"]).ne("")))
+
+
+def unit_dimension(unit: object) -> tuple[str, str, float] | None:
+    """(family, sub-dimension, factor) of a unit: "万人次" -> ("count", "person_time", 1e4)."""
+    if not isinstance(unit, str):
+        return None
+    u = re.sub(r"\s+", "", parse.normalize(unit))
+    if not u:
+        return None
+    if u in PERCENT_UNITS:
+        return ("percent", "percent", 1.0)
+    if u in UNIT_BASE:
+        return UNIT_BASE[u]
+    for prefix, factor in UNIT_PREFIX:
+        base = UNIT_BASE.get(u.removeprefix(prefix)) if u.startswith(prefix) else None
+        if base is not None:
+            return (base[0], base[1], base[2] * factor)
+    return None
+
+
+def unit_mismatch(ind: pd.DataFrame) -> pd.Series:
+    """Per row: "dimension" (% vs 个), "basis" (人 vs 人次), "scale" (人 vs 万人) or None, comparing
+    the target's unit (or the 计量单位 column) with the unit written in the actual."""
+    t_unit = _target_unit(ind)
+    a_unit = ind["a_unit"].where(_text(ind["a_unit"]).ne(""))
+    both = t_unit.notna() & a_unit.notna() & _quant_actual(ind)
+    out = pd.Series(None, index=ind.index, dtype=object)
+    if not both.any():
+        return out
+    units = pd.unique(pd.concat([t_unit[both], a_unit[both]]))
+    dims = {u: unit_dimension(u) for u in units}  # a handful of distinct units per batch
+    td = t_unit[both].map(dims)
+    ad = a_unit[both].map(dims)
+    known = td.notna() & ad.notna()
+    fam_t, fam_a = td.map(lambda d: d and d[0]), ad.map(lambda d: d and d[0])
+    sub_t, sub_a = td.map(lambda d: d and d[1]), ad.map(lambda d: d and d[1])
+    fac_t = td.map(lambda d: d[2] if d else math.nan).astype(float)
+    fac_a = ad.map(lambda d: d[2] if d else math.nan).astype(float)
+    family = known & fam_t.ne(fam_a)
+    basis = known & ~family & sub_t.ne(sub_a)
+    scale = known & ~family & ~basis & ((fac_t / fac_a).sub(1).abs() > 1e-9)
+    kind = np.select([family, basis, scale], ["dimension", "basis", "scale"], default=None)
+    out[both] = kind
+    return out
+
+
+def _mismatch(ctx: Ctx) -> pd.Series:
+    if "indicators.unit_mismatch" not in ctx.cache:
+        ctx.cache["indicators.unit_mismatch"] = unit_mismatch(ctx.indicators)
+    return ctx.cache["indicators.unit_mismatch"]
+
+
+def _comparable(ctx: Ctx) -> pd.Series:
+    """The recomputed met/score can be trusted: target and actual are in one unit (else I06).
+    derive scores the raw numbers, so 18个 against ≥90% would read as a 2/10 miss."""
+    return _mismatch(ctx).isna()
+
+
+def _contains_any(s: pd.Series, words: tuple[str, ...]) -> pd.Series:
+    return _text(s).str.contains("|".join(map(re.escape, words)))
+
+
+# ------------------------------------------------------------------------------ I01 – I05
+
+
+@rule(
+    "I01",
+    "error",
+    "row",
+    "指标得分与计算不符",
+    "indicator score differs from the formula",
+    "「{name}」按年度指标值 {target} 与实际完成值 {actual} 计算，得分应为 {expected}，"
+    "填报 {observed}（高于计算值为错误，低于为警告）。",
+    "“{name}”: target {target} and actual {actual} give a score of {expected}; "
+    "{observed} was reported (higher is an error, lower a warning).",
+    severities=("error", "warning"),
+    thresholds=("tolerance.score", "tolerance.score_fine", "indicators.neg_variant"),
+    profiles=NATIONAL,
+)
+def i01_score(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    reported = _num(ind, "score_reported")
+    formula = _num(ind, "score_formula")
+    ok = _scored(ind) & formula.notna() & _comparable(ctx)
+    diff = reported - formula
+    tol = scoring.score_tol(reported.fillna(0), formula.fillna(0), ctx.cfg)
+    bad = ok & (diff.abs() > tol + 1e-9)
+    rows = ind[bad]
+    high = diff[bad] > 0
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["score_cell"],
+        observed=reported[bad],
+        expected=formula[bad].round(2),
+        severity=np.where(high, "error", "warning"),
+        stake=diff[bad].abs(),
+        name=rows["name"],
+        target=rows["target_raw"],
+        actual=rows["actual_raw"],
+    )
+
+
+@rule(
+    "I02",
+    "error",
+    "row",
+    "未完成目标却得满分",
+    "full score although the target was not met",
+    "「{name}」未完成年度指标（指标值 {target}，实际完成值 {actual}），却得满分 {observed}；"
+    "应不高于 {expected}。",
+    "“{name}” missed its target ({target}, actual {actual}) yet scored the full {observed}; "
+    "it should be at most {expected}.",
+    thresholds=("tolerance.full_eps", "indicators.qual_bands"),
+    profiles=NATIONAL,
+)
+def i02_full_but_unmet(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    w = _num(ind, "weight")
+    reported = _num(ind, "score_reported")
+    full = scoring.is_full(reported, w, ctx.cfg)
+    bad = _scored(ind) & full & _met_is(ind, False) & _comparable(ctx)
+    rows = ind[bad]
+    # the most the row could earn: the formula score, else the top of its qualitative band
+    _, hi_c = scoring.qual_band(pd.Series("C", index=rows.index), w[bad], ctx.cfg)
+    ceiling = _num(rows, "score_formula").fillna(_num(rows, "band_hi")).fillna(hi_c)
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["score_cell"],
+        observed=reported[bad],
+        expected=ceiling.round(2),
+        stake=(reported[bad] - ceiling).abs(),
+        name=rows["name"],
+        target=rows["target_raw"],
+        actual=rows["actual_raw"],
+    )
+
+
+def _deducted_blank(ind: pd.DataFrame, ctx: Ctx) -> pd.Series:
+    w = _num(ind, "weight")
+    reported = _num(ind, "score_reported")
+    reduced = _scored(ind) & (reported < w - ctx.cfg.tolerance.full_eps)
+    return reduced & _blank(ind["deviation"])
+
+
+@rule(
+    "I03",
+    "warning",
+    "row",
+    "扣分未填写偏差原因",
+    "deduction without a reason",
+    "「{name}」得分 {observed} 低于分值 {weight}，“偏差原因分析及改进措施”须填写扣分原因。",
+    "“{name}” scored {observed} of {weight}; the deviation column must explain the deduction.",
+    thresholds=("tolerance.full_eps",),
+    profiles=NATIONAL,
+)
+def i03_deduction_unexplained(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    bad = _deducted_blank(ind, ctx)
+    rows = ind[bad]
+    w = _num(rows, "weight")
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["deviation_cell"].fillna(rows["score_cell"]),
+        observed=_num(rows, "score_reported"),
+        expected=w,
+        stake=w - _num(rows, "score_reported"),
+        name=rows["name"],
+        weight=w,
+    )
+
+
+@rule(
+    "I04",
+    "warning",
+    "row",
+    "未完成指标未说明原因",
+    "unmet target without a reason",
+    "「{name}」未完成年度指标（指标值 {target}，实际完成值 {actual}），须说明偏差原因及改进措施。",
+    "“{name}” missed its target ({target}, actual {actual}); the reason must be given.",
+)
+def i04_unmet_unexplained(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    bad = _met_is(ind, False) & _comparable(ctx) & ~_explained(ctx, ind)
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["deviation_cell"].fillna(rows["actual_cell"]),
+        observed=rows["actual_raw"],
+        expected=rows["target_raw"],
+        name=rows["name"],
+        target=rows["target_raw"],
+        actual=rows["actual_raw"],
+    )
+
+
+@rule(
+    "I05",
+    "warning",
+    "row",
+    "完成值远超目标",
+    "actual far beyond the target",
+    "「{name}」实际完成值 {actual} 为指标值 {target} 的 {ratio}（正向指标 ≥ {over}、"
+    "反向指标 ≤ {under} 即视为远超目标），"
+    "疑目标设定偏低，须说明原因。",
+    "“{name}”: actual {actual} is {ratio} of the target {target} (≥ {over} for a positive, "
+    "≤ {under} for a negative indicator); "
+    "the target looks too low and needs an explanation.",
+    thresholds=("indicators.over_completion", "indicators.under_completion_neg"),
+)
+def i05_over_completion(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    cfg = ctx.cfg.indicators
+    a = _num(ind, "target_a")
+    b = _num(ind, "a_value")
+    base = _quant_actual(ind) & (a > 0)
+    pos = base & ind["direction"].eq("pos") & (b >= cfg.over_completion * a - 1e-9)
+    # zero incidents is the floor of a negative indicator, not a sign of a lax target
+    neg = base & ind["direction"].eq("neg") & (b > 0) & (b <= cfg.under_completion_neg * a + 1e-9)
+    bad = (pos | neg) & _comparable(ctx) & ~_explained(ctx, ind)
+    rows = ind[bad]
+    ratio = (b[bad] / a[bad] * 100).round(1)
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["deviation_cell"].fillna(rows["actual_cell"]),
+        observed=b[bad],
+        expected=a[bad],
+        name=rows["name"],
+        target=rows["target_raw"],
+        actual=rows["actual_raw"],
+        ratio=ratio.map(lambda r: f"{r:g}%"),
+        over=f"{cfg.over_completion * 100:g}%",
+        under=f"{cfg.under_completion_neg * 100:g}%",
+    )
+
+
+# ------------------------------------------------------------------------------ I06 – I09
+
+
+@rule(
+    "I06",
+    "error",
+    "row",
+    "目标值与实际值单位不一致",
+    "target and actual units differ",
+    "「{name}」年度指标值单位为“{expected}”，实际完成值单位为“{observed}”，口径不一致"
+    "（量纲不同为错误；同一量纲的须换算后填写）。",
+    "“{name}”: the target is in {expected} but the actual in {observed} (a different dimension "
+    "is an error; the same dimension at another scale must be converted).",
+    severities=("error", "warning"),
+)
+def i06_units(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    kind = _mismatch(ctx)
+    bad = kind.notna()
+    rows = ind[bad]
+    k = kind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        observed=rows["a_unit"],
+        expected=_target_unit(rows),
+        severity=np.where(k.eq("dimension"), "error", "warning"),
+        name=rows["name"],
+    )
+
+
+@rule(
+    "I07",
+    "warning",
+    "row",
+    "指标值不可衡量",
+    "target not measurable",
+    "「{name}」的年度指标值“{observed}”既无数值也不是标准定性等级（“提升、有效”等笼统表述"
+    "不可衡量），无法据以评价完成情况；请改为具体数值（如 ≥95%）或“达成年度指标”。",
+    "“{name}”: the target “{observed}” has no number and is not a standard qualitative level "
+    "(vague words such as 提升 or 有效 cannot be measured); give a number (e.g. ≥95%).",
+)
+def i07_not_measurable(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    raw = _text(ind["target_raw"])
+    kind = ind["t_kind"]
+    vague = _contains_any(raw, VAGUE_WORDS)
+    canonical = _contains_any(raw, CANONICAL_QUAL)
+    cand = (kind.eq("text") | (kind.eq("qual") & vague & ~canonical)) & ~raw.str.contains(r"\d")
+    # a Chinese numeral ("九十五") is a number the target grammar does not read; few rows get here
+    numeral = pd.Series(False, index=ind.index)
+    if cand.any():
+        numeral[cand] = [parse.parse_number(s).value is not None for s in raw[cand]]
+    bad = cand & ~numeral
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["target_cell"],
+        observed=rows["target_raw"],
+        name=rows["name"],
+    )
+
+
+@rule(
+    "I08",
+    "warning",
+    "row",
+    "以资金投入作为产出指标",
+    "an output indicator that measures inputs",
+    "「{name}」列在产出指标（{level2}）下，却以资金/预算投入衡量（{observed}）；"
+    "投入不能作为产出目标，请改为实际产出的数量、质量或时效。",
+    "“{name}” is an output indicator ({level2}) but measures money put in ({observed}); "
+    "inputs are not outputs.",
+)
+def i08_input_as_output(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    level2 = _text(ind["level2"])
+    output = ind["level1"].eq("产出指标") | level2.map(LEVEL2_PARENT).eq("产出指标")
+    name_input = _text(ind["name"]).str.contains(INPUT_WORDS)
+    # a 成本指标 is measured in money by nature; elsewhere a money unit betrays an input
+    money_text = _text(ind["target_raw"]) + " " + _text(ind["unit"]) + " " + _text(ind["t_unit"])
+    money_unit = money_text.str.contains(MONEY_UNIT_RE) & ~level2.str.contains("成本")
+    bad = output & (name_input | money_unit)
+    rows = ind[bad]
+    keyword = _text(rows["name"]).str.extract(f"({INPUT_WORDS})", expand=False)
+    observed = keyword.where(name_input[bad], rows["target_raw"].fillna(rows["unit"]))
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["name_cell"],
+        observed=observed,
+        name=rows["name"],
+        level2=rows["level2"].fillna("产出指标"),
+    )
+
+
+def _best_band(ctx: Ctx, rows: pd.DataFrame) -> pd.Series:
+    """The 优 interval an optimum-range direction was read from, as text ("[47, 51)")."""
+    if rows.empty:
+        return pd.Series(dtype=object)
+    tiers = ctx.frames.tiers
+    best = tiers[tiers["tier"].eq("优")].drop_duplicates(["sub", "seq"]).set_index(["sub", "seq"])
+    keys = pd.MultiIndex.from_arrays([rows["sub"], pd.to_numeric(rows["seq"])])
+    band = best.reindex(keys)
+    lo_incl = band["lo_incl"].where(band["lo_incl"].notna(), True).astype(bool)
+    hi_incl = band["hi_incl"].where(band["hi_incl"].notna(), True).astype(bool)
+    lo, hi = _num(rows, "t_range_lo"), _num(rows, "t_range_hi")
+    return pd.Series(
+        [
+            str(parse.Interval(a, li, b, hi_))
+            for a, li, b, hi_ in zip(lo, lo_incl, hi, hi_incl, strict=True)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
+
+
+@rule(
+    "I09",
+    "info",
+    "row",
+    "指标方向未注明",
+    "indicator direction not stated",
+    "「{name}」未注明指标方向（正向/反向/区间），已推定为“{expected}”；请在“指标方向”中注明。",
+    "“{name}” states no direction and was read as “{expected}”; please fill in the direction.",
+)
+def i09_direction(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    how = ind["direction_how"]
+    default = how.eq("default") & ind["t_kind"].isin(QUANT_TARGETS)
+    # an optimum range read off a closed 优 band is a guess the unit should confirm (RULES d.1 #4)
+    by_tiers = how.eq("tiers") & ind["direction"].eq("range")
+    bad = default | by_tiers
+    rows = ind[bad]
+    is_range = by_tiers[bad]
+    interval = _best_band(ctx, rows[is_range]).reindex(rows.index).fillna("")
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["direction_cell"].fillna(rows["target_cell"]),
+        observed=rows["direction_label"],
+        expected=np.where(is_range, "区间 " + interval, "正向"),
+        name=rows["name"],
+    )
+
+
+# ------------------------------------------------------------------------------ I10 – I13
+
+
+@rule(
+    "I10",
+    "error",
+    "row",
+    "定性指标得分超出等级区间",
+    "qualitative score outside its band",
+    "「{name}」实际完成值“{actual}”属 {level} 档，得分应在 {expected} 之间，填报 {observed}。",
+    "“{name}”: the actual “{actual}” is level {level}, so the score must lie in {expected}; "
+    "{observed} was reported.",
+    thresholds=("indicators.qual_bands",),
+    profiles=NATIONAL,
+)
+def i10_qual_band(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    w = _num(ind, "weight")
+    reported = _num(ind, "score_reported")
+    # a missed deadline with no plan length is scored in the C band (RULES b.3)
+    late = ind["direction"].eq("date") & _met_is(ind, False) & ~ind["a_kind"].eq("qual")
+    level = ind["a_qual"].where(ind["a_kind"].eq("qual")).where(~late, "C")
+    lo, hi = scoring.qual_band(level, w, ctx.cfg)
+    closed_top = level.eq("A")
+    eps = 1e-6
+    outside = (reported < lo - eps) | np.where(
+        closed_top, reported > hi + eps, reported >= hi - eps
+    )
+    bad = _scored(ind) & lo.notna() & outside
+    rows = ind[bad]
+    lv = level[bad]
+    mid = (lo[bad] + hi[bad]) / 2
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["score_cell"],
+        observed=reported[bad],
+        expected=_interval_text(lo[bad], hi[bad], closed_top[bad]),
+        stake=(reported[bad] - mid).abs(),
+        name=rows["name"],
+        actual=rows["actual_raw"],
+        level=lv,
+    )
+
+
+@rule(
+    "I11",
+    "warning",
+    "row",
+    "完成情况无法判定",
+    "completion cannot be judged",
+    "「{name}」的实际完成值“{observed}”为空、无法识别，或以文字代替数值，无法对照年度指标值"
+    "“{expected}”判定完成情况；请填写数值或标准定性等级（达成年度指标 / "
+    "部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差）。",
+    "“{name}”: the actual “{observed}” is blank, unreadable or words for a number, so it cannot "
+    "be judged against the target “{expected}”.",
+)
+def i11_actual_unreadable(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    kind = ind["a_kind"]
+    qual_target = ind["t_kind"].eq("qual") | ind["direction"].eq("qual")
+    numeric_target = ind["t_kind"].isin(QUANT_TARGETS) & ~qual_target
+    measurable = ind["t_kind"].isin(MEASURABLE_TARGETS) | qual_target
+    empty_qual = qual_target & kind.eq("empty")
+    unreadable = measurable & kind.eq("text")
+    words_for_number = numeric_target & kind.eq("qual")
+    bad = empty_qual | unreadable | words_for_number
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        observed=rows["actual_raw"],
+        expected=rows["target_raw"],
+        name=rows["name"],
+    )
+
+
+def _bounded_rate(ind: pd.DataFrame) -> pd.Series:
+    return _contains_any(ind["name"], BOUNDED_RATE_WORDS)
+
+
+def _rate_out(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(actual outside 0–100 %, target outside 0–100 %) for bounded rates."""
+    bounded = _bounded_rate(ind)
+    b = _num(ind, "a_value")
+    actual_bad = bounded & _flag(ind["a_percent"]) & _quant_actual(ind) & ((b > 100) | (b < 0))
+    lo, hi = _num(ind, "t_lo"), _num(ind, "t_hi")
+    t_out = (lo > 100) | (lo < 0) | (hi > 100) | (hi < 0)
+    target_bad = bounded & _flag(ind["t_percent"]) & ind["t_kind"].isin(QUANT_TARGETS) & t_out
+    return actual_bad, target_bad
+
+
+@rule(
+    "I12",
+    "error",
+    "row",
+    "比率超出0–100%",
+    "bounded rate outside 0–100 %",
+    "「{name}」填报的比率为 {observed}%，超出该比率可能的范围 {expected}%。",
+    "“{name}”: the rate {observed}% lies outside its possible range {expected}%.",
+)
+def i12_rate_bounds(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    actual_bad, target_bad = _rate_out(ind)
+    lo, hi = _num(ind, "t_lo"), _num(ind, "t_hi")
+    t_value = lo.where((lo > 100) | (lo < 0), hi)
+    a_rows = ind[actual_bad]
+    t_rows = ind[target_bad]
+    parts = [
+        hits(
+            a_rows,
+            sheet=a_rows["sheet"],
+            cell=a_rows["actual_cell"],
+            observed=_num(a_rows, "a_value"),
+            expected="0–100",
+            name=a_rows["name"],
+        ),
+        hits(
+            t_rows,
+            sheet=t_rows["sheet"],
+            cell=t_rows["target_cell"],
+            observed=t_value[target_bad],
+            expected="0–100",
+            name=t_rows["name"],
+        ),
+    ]
+    return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+
+
+@rule(
+    "I13",
+    "info",
+    "row",
+    "已按百分比解释",
+    "read as a percentage",
+    "「{name}」的实际完成值“{observed}”未写“%”，已按 {expected}% 解释，请核对。",
+    "“{name}”: the actual “{observed}” has no % sign and was read as {expected}%; please check.",
+)
+def i13_percent_read(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    note = ind["a_note"]
+    bad = note.isin(["fraction_scaled", "percent_assumed"]) & _quant_actual(ind)
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        observed=rows["actual_raw"],
+        expected=_num(rows, "a_value"),
+        name=rows["name"],
+    )
+
+
+# ------------------------------------------------------------------------------ I14 – I16
+
+
+def _survey_evidence(ctx: Ctx) -> pd.Series:
+    """Per sub: some text about satisfaction shows a survey (method or sample size)."""
+    subs = ctx.projects["sub"]
+    found = pd.Series(False, index=pd.Index(subs, name="sub"))
+    nar = ctx.frames.narrative
+    if not nar.empty:
+        sentences = _text(nar["text"]).str.split(SENTENCE_SPLIT, regex=True).explode()
+        sentences = sentences[sentences.str.contains("满意", na=False)]
+        hit = sentences.str.contains(SURVEY_RE, na=False)
+        by_sub = hit.groupby(nar.loc[hit.index, "sub"].to_numpy()).any()
+        found = found | by_sub.reindex(found.index, fill_value=False).astype(bool)
+    ind = ctx.indicators
+    if not ind.empty:
+        sat = _satisfaction(ind)
+        text = _text(ind["actual_raw"]) + " " + _text(ind["deviation"])
+        hit = (sat & text.str.contains(SURVEY_RE)).groupby(ind["sub"]).any()
+        found = found | hit.reindex(found.index, fill_value=False).astype(bool)
+    items = ctx.frames.score_items
+    if not items.empty:
+        sat_item = _text(items["level3"]).str.contains("满意")
+        hit = (sat_item & _text(items["note"]).str.contains(SURVEY_RE)).groupby(items["sub"]).any()
+        found = found | hit.reindex(found.index, fill_value=False).astype(bool)
+    return found
+
+
+def _satisfaction(ind: pd.DataFrame) -> pd.Series:
+    return (
+        _text(ind["name"]).str.contains("满意")
+        | ind["level1"].eq("满意度指标")
+        | _text(ind["level2"]).str.contains("满意度")
+    )
+
+
+@rule(
+    "I14",
+    "warning",
+    "row",
+    "满意度满分但无调查依据",
+    "full satisfaction score without survey evidence",
+    "「{name}」得满分 {observed}（分值 {weight}），但未见满意度调查依据；"
+    "请说明调查方式、问卷数量和样本量。",
+    "“{name}” scored the full {observed} of {weight} with no survey evidence; "
+    "give the survey method, questionnaires and sample size.",
+    thresholds=("tolerance.full_eps",),
+)
+def i14_satisfaction_evidence(ctx: Ctx) -> pd.DataFrame | None:
+    evidence = _survey_evidence(ctx)
+    ind = ctx.indicators
+    parts = []
+    if not ind.empty:
+        w = _num(ind, "weight")
+        full = _scored(ind) & scoring.is_full(_num(ind, "score_reported"), w, ctx.cfg)
+        no_ev = ~ind["sub"].map(evidence).fillna(False).astype(bool)
+        rows = ind[_satisfaction(ind) & full & no_ev]
+        parts.append(
+            hits(
+                rows,
+                sheet=rows["sheet"],
+                cell=rows["score_cell"],
+                observed=_num(rows, "score_reported"),
+                stake=_num(rows, "weight"),
+                name=rows["name"],
+                weight=_num(rows, "weight"),
+            )
+        )
+    items = ctx.frames.score_items
+    if not items.empty:
+        score, w3 = _num(items, "score"), _num(items, "w3")
+        full = score.notna() & w3.gt(0) & scoring.is_full(score, w3, ctx.cfg)
+        no_ev = ~items["sub"].map(evidence).fillna(False).astype(bool)
+        rows = items[_item_key(items).eq(ITEM_SATISFACTION) & full & no_ev]
+        parts.append(
+            hits(
+                rows,
+                sheet=rows["sheet"],
+                cell=rows["score_cell"],
+                observed=_num(rows, "score"),
+                stake=_num(rows, "w3"),
+                name=rows["level3"],
+                weight=_num(rows, "w3"),
+            )
+        )
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _item_key(items: pd.DataFrame) -> pd.Series:
+    """The 三级 item a scoring-table row stands for; None outside 项目产出/项目效益 (the 决策 and
+    管理 items such as 到位时效 are judged on process, not on a target)."""
+    text = _text(items["level3"])
+    level2, level1 = _text(items["level2"]), _text(items["level1"])
+    performance = level2.str.contains("产出|效益") | (level2.eq("") & level1.str.contains("绩效"))
+    conds = [performance & text.str.contains(pat) for pat, _ in ITEM_LABEL_KEYS]
+    return pd.Series(
+        np.select(conds, [k for _, k in ITEM_LABEL_KEYS], default=None),
+        index=items.index,
+        dtype=object,
+    )
+
+
+def target_items(ind: pd.DataFrame) -> pd.Series:
+    """The 三级 scoring item each target row evidences (RULES b.5 mapping; [I])."""
+    l1 = _text(ind["level1"])
+    words = (
+        _text(ind["name"])
+        + " "
+        + _text(ind["unit"])
+        + " "
+        + _text(ind["t_unit"])
+        + " "
+        + _text(ind["a_unit"])
+    )
+    name = _text(ind["name"])
+    satisfaction = name.str.contains("满意") | l1.str.contains("满意")
+    output = l1.str.contains("产出")
+    cost_l1 = l1.str.contains("成本")
+    benefit = l1.str.contains("成效|效益|效果|效率")
+    conds = [satisfaction, cost_l1]
+    choices = [ITEM_SATISFACTION, ITEM_COST]
+    for pat, item in OUTPUT_KEYS:
+        conds.append(output & words.str.contains(pat))
+        choices.append(item)
+    conds.append(output)
+    choices.append(ITEM_QUANTITY)
+    for pat, item in BENEFIT_KEYS:
+        conds.append(benefit & name.str.contains(pat))
+        choices.append(item)
+    conds.append(benefit)
+    choices.append(ITEM_SOCIAL)
+    return pd.Series(np.select(conds, choices, default=None), index=ind.index, dtype=object)
+
+
+@rule(
+    "I15",
+    "warning",
+    "row",
+    "无目标值却评分",
+    "scored without a target",
+    "「{name}」评分 {observed}（分值 {weight}），但没有对应的年度指标值或绩效目标；"
+    "请补充绩效目标，或标注“不适用”。",
+    "“{name}” was scored {observed} of {weight} but has no target value or matching target; "
+    "add the target or mark the item not applicable.",
+)
+def i15_scored_without_target(ctx: Ctx) -> pd.DataFrame | None:
+    ind = ctx.indicators
+    parts = []
+    if not ind.empty:
+        score = _num(ind, "score_reported")
+        rows = ind[_scored(ind) & (score > 0) & ind["t_kind"].isin(["empty", None])]
+        parts.append(
+            hits(
+                rows,
+                sheet=rows["sheet"],
+                cell=rows["target_cell"],
+                observed=_num(rows, "score_reported"),
+                stake=_num(rows, "score_reported"),
+                name=rows["name"],
+                weight=_num(rows, "weight"),
+            )
+        )
+    items = ctx.frames.score_items
+    if not items.empty:
+        key = _item_key(items)
+        hai = ind[ind["sub"].isin(items["sub"]) & ~ind["t_kind"].isin(["empty", None])]
+        mapped = pd.DataFrame({"sub": hai["sub"], "key": target_items(hai)}).dropna()
+        has = pd.MultiIndex.from_frame(mapped.drop_duplicates())
+        pairs = pd.MultiIndex.from_arrays([items["sub"], key])
+        score = _num(items, "score")
+        bad = key.notna() & (score > 0) & ~pairs.isin(has)
+        rows = items[bad]
+        parts.append(
+            hits(
+                rows,
+                sheet=rows["sheet"],
+                cell=rows["score_cell"],
+                observed=score[bad],
+                stake=score[bad],
+                name=rows["level3"],
+                weight=_num(rows, "w3"),
+            )
+        )
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+@rule(
+    "I16",
+    "info",
+    "submission",
+    "实际值与目标值完全相同",
+    "every actual equals its target",
+    "全部 {observed} 个定量指标的实际完成值与年度指标值完全相同，疑照抄目标值，请核实。",
+    "All {observed} quantitative indicators report an actual exactly equal to the target; "
+    "check they were not copied.",
+    thresholds=("indicators.copy_min_count",),
+)
+def i16_copied_actuals(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    t = _num(ind, "t_value")
+    b = _num(ind, "a_value")
+    quant = _quant_actual(ind) & ind["t_kind"].isin(["point", "cmp"]) & t.notna() & _comparable(ctx)
+    q = ind[quant]
+    same = (b[quant] - t[quant]).abs() <= 1e-9 * np.maximum(1, t[quant].abs())
+    g = same.groupby(q["sub"])
+    n, n_same = g.size(), g.sum()
+    flagged = n.index[(n >= ctx.cfg.indicators.copy_min_count) & (n_same == n)]
+    rows = q[q["sub"].isin(flagged)].drop_duplicates("sub")
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        observed=rows["sub"].map(n),
+    )
+
+
+# ------------------------------------------------------------------------------ I17 – I20
+
+
+@rule(
+    "I17",
+    "error",
+    "row",
+    "正向指标目标值为0",
+    "positive indicator with a zero target",
+    "「{name}」为正向指标，年度指标值“{observed}”为0，完成比例无法计算，无法评分；请填写实际目标值。",
+    "“{name}” is a positive indicator with a zero target “{observed}”; it cannot be scored.",
+)
+def i17_zero_target(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    a = _num(ind, "target_a")
+    bad = ind["direction"].eq("pos") & ind["t_kind"].isin(["point", "cmp"]) & (a.abs() < 1e-12)
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["target_cell"],
+        observed=rows["target_raw"],
+        name=rows["name"],
+    )
+
+
+@rule(
+    "I18",
+    "warning",
+    "row",
+    "实际值为负",
+    "negative actual",
+    "「{name}」实际完成值为 {observed}，为负数，评分时按 0 计算；请核实。",
+    "“{name}”: the actual {observed} is negative and is scored as 0.",
+)
+def i18_negative_actual(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    b = _num(ind, "a_value")
+    actual_rate_bad, _ = _rate_out(ind)
+    # a negative bounded rate is already an I12 error on the same cell
+    bad = _quant_actual(ind) & (b < 0) & ~actual_rate_bad
+    rows = ind[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        observed=b[bad],
+        expected=0,
+        name=rows["name"],
+    )
+
+
+@rule(
+    "I19",
+    "info",
+    "submission",
+    "定量指标偏少",
+    "few quantitative indicators",
+    "定量指标 {n_quant}/{n_total} 个（{observed}%，应不低于 {expected}%），其中产出指标定量 "
+    "{out_quant}/{out_total} 个；绩效指标应尽量量化，产出指标尤其应有定量指标。",
+    "{n_quant} of {n_total} indicators are quantitative ({observed}%, at least {expected}% "
+    "expected), {out_quant} of {out_total} output indicators; quantify the indicators, "
+    "the outputs above all.",
+    thresholds=("indicators.quant_share_min",),
+)
+def i19_quant_share(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    # a blank target is a missing target (I15, S05), neither quantitative nor qualitative
+    live = ind[~_flag(ind["weight_na"]) & ~ind["t_kind"].isin(["empty", None])]
+    quant = live["t_kind"].isin(MEASURABLE_TARGETS)
+    output = live["level1"].eq("产出指标")
+    g = quant.groupby(live["sub"])
+    n, n_quant = g.size(), g.sum()
+    share = n_quant / n * 100
+    out_n = output.groupby(live["sub"]).sum()
+    out_quant = (output & quant).groupby(live["sub"]).sum()
+    low = share < ctx.cfg.indicators.quant_share_min - 1e-9
+    only_qual_output = (out_n > 0) & (out_quant == 0)
+    flagged = n.index[low | only_qual_output.reindex(n.index, fill_value=False)]
+    # point at the first row that would need a number
+    first = live[~quant & live["sub"].isin(flagged)]
+    first_output = first[first["level1"].eq("产出指标")].drop_duplicates("sub")
+    rows = pd.concat([first_output, first]).drop_duplicates("sub")
+    s = rows["sub"]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["target_cell"],
+        observed=s.map(share).round(1),
+        expected=ctx.cfg.indicators.quant_share_min,
+        n_quant=s.map(n_quant),
+        n_total=s.map(n),
+        out_quant=s.map(out_quant).fillna(0),
+        out_total=s.map(out_n).fillna(0),
+    )
+
+
+declare(
+    "I20",
+    "warning",
+    "row",
+    "指标值被调整，需附批复依据",
+    "target adjusted without approval",
+    "「{name}」年初指标值与调整后指标值不同，须附调整批复依据。",
+    "“{name}”: the target was adjusted; attach the approval.",
+    not_implementable=(
+        "两种模板都只有一列指标值（national2020“年度指标值”、hainan2011“绩效目标”），"
+        "没有“年初/调整后”两列，无法比较。 Both templates hold a single target column "
+        "(no 年初 vs 调整后 pair), so an adjustment cannot be seen."
+    ),
+)
+
+
+# ------------------------------------------------------------------------------ N06
+
+MEASURE_LABELS = {
+    "initial_budget": "年初预算数",
+    "annual_budget": "全年预算数",
+    "executed": "全年执行数",
+    "planned": "计划投资额",
+    "arrived": "实际到位资金",
+    "used": "实际使用情况",
+}
+
+
+def _field_labels() -> dict[str, str]:
+    """Printed label of every cover/basic field of both templates, by key."""
+    return {
+        f.key: f.label
+        for profile in ("national2020", "hainan2011")
+        for _, f in get_profile(profile).fields()
+    }
+
+
+@rule(
+    "N06",
+    "info",
+    "row",
+    "非标准数值已自动转换",
+    "non-standard number converted",
+    "「{name}」填写的“{observed}”已自动转换为 {expected}，请核对。",
+    "“{name}”: “{observed}” was converted to {expected}; please check.",
+)
+def n06_converted(ctx: Ctx) -> pd.DataFrame | None:
+    parts = []
+    ind = ctx.indicators
+    for note_col, raw_col, value_col, cell_col, label in (
+        ("a_note", "actual_raw", "a_value", "actual_cell", "实际完成值"),
+        ("weight_note", None, "weight", "weight_cell", "分值"),
+        ("score_note", None, "score_reported", "score_cell", "得分"),
+    ):
+        if ind.empty or note_col not in ind:
+            continue
+        rows = ind[ind[note_col].isin(CONVERTED_NOTES)]
+        if rows.empty:
+            continue
+        parts.append(
+            hits(
+                rows,
+                sheet=rows["sheet"],
+                cell=rows[cell_col],
+                observed=rows[raw_col] if raw_col else rows[value_col],
+                expected=_num(rows, value_col),
+                name=_text(rows["name"]) + " " + label,
+            )
+        )
+    funds = ctx.frames.funds
+    if not funds.empty:
+        rows = funds[funds["note"].isin(CONVERTED_NOTES)]
+        if not rows.empty:
+            parts.append(
+                hits(
+                    rows,
+                    sheet=rows["sheet"],
+                    cell=rows["cell"],
+                    observed=rows["raw"],
+                    expected=_num(rows, "amount_wan"),
+                    name=_text(rows["source_label"]) + " " + rows["measure"].map(MEASURE_LABELS),
+                )
+            )
+    p = ctx.projects
+    for col in [c for c in p.columns if c.endswith("_note")]:
+        key = col.removesuffix("_note")
+        rows = p[p[col].isin(CONVERTED_NOTES)]
+        if rows.empty or key not in p:
+            continue
+        sheet, cell = field_cell(rows, key)
+        parts.append(
+            hits(
+                rows,
+                sheet=sheet,
+                cell=cell,
+                observed=rows[key + "_raw"] if key + "_raw" in p else rows[key],
+                expected=pd.to_numeric(rows[key], errors="coerce"),
+                name=_field_labels().get(key, key),
+            )
+        )
+    parts = [x for x in parts if not x.empty]
+    return pd.concat(parts, ignore_index=True) if parts else None
