@@ -262,7 +262,7 @@ def _add_zip(
                     "zip",
                     received=member_time,
                     size=info.file_size,
-                    provenance={"archive": display, "member": name},
+                    provenance={"archive": display, "archive_path": str(p), "member": name},
                 )
             )
 

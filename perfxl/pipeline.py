@@ -132,7 +132,37 @@ def project_rows(report: Report) -> pd.DataFrame:
                 "sha256": row.get("sha256"),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=PROJECT_ROW_COLUMNS)
+
+
+PROJECT_ROW_COLUMNS = (
+    "sub",
+    "file",
+    "profile",
+    "layout",
+    "fiscal_year",
+    "project_code",
+    "project",
+    "unit",
+    "department",
+    "budget_wan",
+    "executed_wan",
+    "exec_rate",
+    "exec_rate_reported",
+    "total_score_reported",
+    "total_score_recomputed",
+    "total_score_na_rescaled",
+    "grade_reported",
+    "grade_recomputed",
+    "errors",
+    "warnings",
+    "infos",
+    "status",
+    "status_en",
+    "superseded_by",
+    "submit_date",
+    "sha256",
+)
 
 
 def _year(row: pd.Series) -> int | None:
