@@ -192,16 +192,3 @@ def _findings_table(findings: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFr
     for c in ("department", "unit", "project"):
         out[c] = out[c].where(out[c].notna(), own[c])
     return out
-
-
-from perfxl.findings import declare  # noqa: E402
-
-declare(
-    "D06",
-    "info",
-    "submission",
-    "已被新版本替代",
-    "superseded by a newer version",
-    "本文件（{observed}）已被同一项目的较新版本 {expected} 替代，未参与检查和汇总。",
-    "This file ({observed}) was superseded by a newer version of the same project, {expected}; it was not checked or aggregated.",
-)

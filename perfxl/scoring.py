@@ -112,7 +112,8 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     idx = ind.index
     d = ind["direction"].astype(object)
     w = pd.to_numeric(ind["weight"], errors="coerce")
-    b = pd.to_numeric(ind["a_value"], errors="coerce")
+    # b_value: the actual in the target's unit (derive converts scale and blanks incomparable units)
+    b = pd.to_numeric(ind["b_value"] if "b_value" in ind else ind["a_value"], errors="coerce")
     lo = pd.to_numeric(ind["t_lo"], errors="coerce")
     hi = pd.to_numeric(ind["t_hi"], errors="coerce")
     if "t_range_lo" in ind:

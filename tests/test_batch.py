@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Workbench
+from conftest import Workbench, assert_fires, assert_quiet
 
 from perfxl import aggregate
 from perfxl.batch import safe_name
@@ -23,6 +23,13 @@ def _variant(bench: Workbench, **fields) -> dict:
     s = bench.national()
     s["fields"].update(fields)
     return s
+
+
+class _Findings:
+    """A run's findings in the shape the assert helpers take."""
+
+    def __init__(self, run) -> None:
+        self.findings = run.findings
 
 
 def _by_file(run) -> dict[str, str]:
@@ -144,9 +151,8 @@ def test_conflicting_duplicates_that_cannot_be_ordered(bench, tmp_path) -> None:
         p.write_bytes(bench.build(s).read_bytes())
         os.utime(p, (1_740_000_000, 1_740_000_000))
     run = run_batch([src], tmp_path / "out", jobs=1)
-    d02 = run.findings[run.findings["rule"] == "D02"]
-    assert len(d02) == 1  # the kept version is flagged; the other is superseded
-    assert d02.iloc[0]["severity"] == "error"
+    # the kept version is flagged; the other is superseded
+    d02 = assert_fires(_Findings(run), "D02", count=1, severity="error")
     assert "a.xlsx" in d02.iloc[0]["message"] and "b.xlsx" in d02.iloc[0]["message"]
 
 
@@ -177,7 +183,7 @@ def test_roster_missing_and_budget_difference(bench, tmp_path) -> None:
     assert d01.iloc[0]["department"] == "临江市教育局"
     assert d01.iloc[0]["cell"] == "第3行"
     assert d01.iloc[0]["severity"] == "error"
-    d05 = f.loc[["D05"]]
+    d05 = assert_fires(_Findings(run), "D05", count=1, severity="warning", cell="E7")
     assert d05.iloc[0]["observed"] == 300.0 and d05.iloc[0]["expected"] == 320.0
     assert d05.iloc[0]["cell"] == "E7"
     assert run.roster["submitted"].tolist() == [True, False]
@@ -238,17 +244,14 @@ def test_d04_distribution_per_department(bench, tmp_path) -> None:
         s["fields"]["project_name"] = f"项目{i}"
         samples.append(s)
     result = bench.check(samples, only={"D04"})
-    from conftest import assert_fires, assert_quiet
-
     rows = assert_fires(result, "D04", count=1, severity="info")
     assert rows.iloc[0]["sub"] is None
     assert "临江市教育局" in rows.iloc[0]["message"]
-    assert_quiet(bench.check(samples[:4], only={"D04"}), "D04")
+    four = bench.check(samples[:4], only={"D04"})  # below department.min_projects
+    assert_quiet(four, "D04")
 
 
 def test_d01_d05_quiet_without_a_roster(bench) -> None:
-    from conftest import assert_quiet
-
     result = bench.check(bench.national(), only={"D01", "D05", "D02"})
     assert_quiet(result, "D01")
     assert_quiet(result, "D05")
@@ -256,12 +259,6 @@ def test_d01_d05_quiet_without_a_roster(bench) -> None:
 
 
 def test_d06_and_d01_fire_through_the_run(bench, tmp_path) -> None:
-    from conftest import assert_fires
-
-    class _R:  # run results quack like check results for the helpers
-        def __init__(self, run):
-            self.findings = run.findings
-
     old = _variant(bench, submit_date="2025-01-10")
     new = _variant(bench, submit_date="2025-02-20", goal_actual="更新")
     src = tmp_path / "in"
@@ -270,8 +267,8 @@ def test_d06_and_d01_fire_through_the_run(bench, tmp_path) -> None:
         (src / name).write_bytes(bench.build(s).read_bytes())
     roster = _write_roster(tmp_path / "r.csv", [("X-1", "缺的项目", "某单位", "某局", "10")])
     run = run_batch([src], tmp_path / "out", jobs=1, roster=roster)
-    assert_fires(_R(run), "D06", count=1, severity="info")
-    assert_fires(_R(run), "D01", count=1, severity="error")
+    assert_fires(_Findings(run), "D06", count=1, severity="info")
+    assert_fires(_Findings(run), "D01", count=1, severity="error")
 
 
 def test_machine_outputs(bench, tmp_path) -> None:

@@ -237,3 +237,15 @@ declare(
 
 def _unused(ctx: Ctx) -> None:  # pragma: no cover - keeps hits imported for family symmetry
     hits(ctx.projects)
+
+
+# D06 is raised by the run (perfxl/run.py) when a newer version of a project replaces a file.
+declare(
+    "D06",
+    "info",
+    "submission",
+    "已被新版本替代",
+    "superseded by a newer version",
+    "本文件（{observed}）已被同一项目的较新版本 {expected} 替代，未参与检查和汇总。",
+    "This file ({observed}) was superseded by a newer version of the same project, {expected}; it was not checked or aggregated.",
+)

@@ -8,6 +8,7 @@ import pandas as pd
 from perfxl import scoring
 from perfxl.config import Config
 from perfxl.frames import Frames
+from perfxl.units import scale_factor, unit_mismatch
 
 NATIONAL_MEASURES = ("initial_budget", "annual_budget", "executed")
 HAINAN_MEASURES = ("planned", "arrived", "used")
@@ -54,6 +55,12 @@ def add_derived(frames: Frames, cfg: Config) -> None:
         ):
             ind[c] = pd.Series(dtype=object)
         return
+    # an actual in another unit is scored only when it converts (人 vs 万人); % against 个 is not
+    # scored at all and the reported score stands (I06 reports it)
+    mismatch = unit_mismatch(ind)
+    ind["unit_mismatch"] = mismatch
+    actual = pd.to_numeric(ind["a_value"], errors="coerce") * scale_factor(ind)
+    ind["b_value"] = actual.where(~mismatch.isin(["dimension", "basis"]))
     scored = scoring.indicator_scores(ind, cfg)
     for c in scored.columns:
         ind[c] = scored[c]
