@@ -131,7 +131,13 @@ def _plan(profile: Profile, data: FormData) -> _Plan:
     for sheet in profile.sheets:
         for ref, text in sheet.notes:
             top_left, _, _ = ref.partition(":")
-            style = "const" if not isinstance(text, str) else "note" if text.startswith("注") else "label"
+            style = (
+                "const"
+                if not isinstance(text, str)
+                else "note"
+                if text.startswith("注")
+                else "label"
+            )
             plan.put(sheet.name, top_left, _Cell(text, style, merge=ref if ":" in ref else None))
         for f in sheet.fields:
             plan.put(sheet.name, f.label_cell, _Cell(f.label, "label", merge=f.label_span))

@@ -40,7 +40,9 @@ def test_sample_findings(name, checked) -> None:
     assert not unwanted, f"{name}: findings that must not fire: {sorted(unwanted)}"
     if not expect.get("findings"):
         serious = result.findings[result.findings["severity"].isin(["error", "warning"])]
-        assert serious.empty, f"{name} should be clean: {serious[['rule', 'message']].values.tolist()}"
+        assert serious.empty, (
+            f"{name} should be clean: {serious[['rule', 'message']].values.tolist()}"
+        )
 
 
 @pytest.mark.parametrize("name", [p.stem for p in SAMPLES])
