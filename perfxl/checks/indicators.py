@@ -10,6 +10,9 @@ import pandas as pd
 from perfxl import parse, scoring
 from perfxl.checks.engine import Ctx, field_cell, hits, rule
 from perfxl.findings import declare
+from perfxl.scoring import ITEM_SATISFACTION
+from perfxl.scoring import score_item_key as _item_key
+from perfxl.scoring import target_score_items as target_items
 from perfxl.spec import get_profile
 from perfxl.spec.lists import LEVEL2_PARENT
 from perfxl.units import target_unit as _target_unit
@@ -44,33 +47,6 @@ SENTENCE_SPLIT = r"[。；;！!？?\n]"
 REASON_SECTION_RE = r"未完成原因|偏差原因|原因分析"
 BLANK_TEXTS = frozenset(("", "无", "暂无", "没有", "无偏差", "不适用", "无情况说明", "无说明"))
 CONVERTED_NOTES = ("chinese_numeral", "text_lexicon")
-
-# --- I15 / I14 (hainan2011): target rows → 三级 scoring items (RULES b.5) ---------------------
-ITEM_QUANTITY, ITEM_QUALITY, ITEM_TIME, ITEM_COST = "产出数量", "产出质量", "产出时效", "产出成本"
-ITEM_ECON, ITEM_SOCIAL, ITEM_ENV, ITEM_SUSTAIN = "经济效益", "社会效益", "环境效益", "可持续影响"
-ITEM_SATISFACTION = "服务对象满意度"
-# How a scoring-table row is recognised, whatever small variation of its label a form uses.
-ITEM_LABEL_KEYS = (
-    ("满意", ITEM_SATISFACTION),
-    ("数量", ITEM_QUANTITY),
-    ("质量", ITEM_QUALITY),
-    ("时效", ITEM_TIME),
-    ("成本", ITEM_COST),
-    ("经济", ITEM_ECON),
-    ("社会", ITEM_SOCIAL),
-    ("环境|生态", ITEM_ENV),
-    ("可持续", ITEM_SUSTAIN),
-)
-OUTPUT_KEYS = (  # checked in order: "及时率" is a 时效 indicator although it ends in 率
-    ("成本|费用|单价", ITEM_COST),
-    ("时间|及时|按时|进度|时效|周期|期限", ITEM_TIME),
-    ("合格|达标|质量|率", ITEM_QUALITY),
-)
-BENEFIT_KEYS = (
-    ("收入|销售|经济|利润|产值|税", ITEM_ECON),
-    ("环境|生态|排放|节能|污染|绿化", ITEM_ENV),  # RULES b.5 has no row for it [I]
-    ("持续|长效|稳定运行", ITEM_SUSTAIN),
-)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -730,52 +706,6 @@ def i14_satisfaction_evidence(ctx: Ctx) -> pd.DataFrame | None:
         )
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else None
-
-
-def _item_key(items: pd.DataFrame) -> pd.Series:
-    """The 三级 item a scoring-table row stands for; None outside 项目产出/项目效益 (the 决策 and
-    管理 items such as 到位时效 are judged on process, not on a target)."""
-    text = _text(items["level3"])
-    level2, level1 = _text(items["level2"]), _text(items["level1"])
-    performance = level2.str.contains("产出|效益") | (level2.eq("") & level1.str.contains("绩效"))
-    conds = [performance & text.str.contains(pat) for pat, _ in ITEM_LABEL_KEYS]
-    return pd.Series(
-        np.select(conds, [k for _, k in ITEM_LABEL_KEYS], default=None),
-        index=items.index,
-        dtype=object,
-    )
-
-
-def target_items(ind: pd.DataFrame) -> pd.Series:
-    """The 三级 scoring item each target row evidences (RULES b.5 mapping; [I])."""
-    l1 = _text(ind["level1"])
-    words = (
-        _text(ind["name"])
-        + " "
-        + _text(ind["unit"])
-        + " "
-        + _text(ind["t_unit"])
-        + " "
-        + _text(ind["a_unit"])
-    )
-    name = _text(ind["name"])
-    satisfaction = name.str.contains("满意") | l1.str.contains("满意")
-    output = l1.str.contains("产出")
-    cost_l1 = l1.str.contains("成本")
-    benefit = l1.str.contains("成效|效益|效果|效率")
-    conds = [satisfaction, cost_l1]
-    choices = [ITEM_SATISFACTION, ITEM_COST]
-    for pat, item in OUTPUT_KEYS:
-        conds.append(output & words.str.contains(pat))
-        choices.append(item)
-    conds.append(output)
-    choices.append(ITEM_QUANTITY)
-    for pat, item in BENEFIT_KEYS:
-        conds.append(benefit & name.str.contains(pat))
-        choices.append(item)
-    conds.append(benefit)
-    choices.append(ITEM_SOCIAL)
-    return pd.Series(np.select(conds, choices, default=None), index=ind.index, dtype=object)
 
 
 @rule(

@@ -18,18 +18,6 @@ KEYS = ["sub", "seq"]
 
 # The 三级 scoring item an indicator of the target table answers to (RULES b.5), in order of
 # precedence: a 及时率 is about 时效 although it ends in 率, a 成本节约率 about 成本.
-OUTPUT_ITEMS = (
-    ("产出时效", r"时间|及时|按时|进度|时限|工期"),
-    ("产出成本", r"成本|费用|单价|经费"),
-    ("产出质量", r"合格|达标|质量|优良|率"),
-    ("产出数量", r"数量|条|个|次|人|项|台|套|件|家|户"),
-)
-BENEFIT_ITEMS = (
-    ("经济效益", r"收入|销售|经济|产值|税"),
-    ("可持续影响", r"持续|长效|稳定运行|长期"),
-)
-
-
 # ---------------------------------------------------------------------------- shared tables
 
 
@@ -300,30 +288,6 @@ def _classified(ctx: Ctx) -> pd.DataFrame:
     s["n_tiers"] = s["n_tiers"].fillna(0).astype(int)
     ctx.cache["tiers.classified"] = s
     return s
-
-
-def score_item_of(ind: pd.DataFrame) -> pd.Series:
-    """The A4 三级 item each target-table indicator answers to (RULES b.5 mapping)."""
-    name = text_of(ind["name"])
-    units = text_of(ind["unit"]) + text_of(ind["t_unit"]) + text_of(ind["a_unit"])
-    level1 = text_of(ind["level1"])
-    output = level1.str.contains("产出")
-    cost = level1.str.contains("成本")
-    benefit = level1.str.contains("成效|效益")
-    satisfaction = level1.str.contains("满意") | name.str.contains("满意度")
-    conds, picks = [satisfaction, cost], ["服务对象满意度", "产出成本"]
-    for item, pattern in OUTPUT_ITEMS:
-        words = name + units if item == "产出数量" else name
-        conds.append(output & words.str.contains(pattern))
-        picks.append(item)
-    conds.append(output)
-    picks.append("产出数量")
-    for item, pattern in BENEFIT_ITEMS:
-        conds.append(benefit & name.str.contains(pattern))
-        picks.append(item)
-    conds.append(benefit)
-    picks.append("社会效益")
-    return pd.Series(np.select(conds, picks, default=None), index=ind.index, dtype=object)
 
 
 # ---------------------------------------------------------------------------- T01–T09
@@ -730,7 +694,7 @@ def t09_full_below(ctx: Ctx) -> pd.DataFrame | None:
     items = ctx.frames.score_items
     if s.empty or items.empty:
         return None
-    s = s.assign(item=score_item_of(s).to_numpy())
+    s = s.assign(item=scoring.target_score_items(s).to_numpy())
     it = items.assign(
         score=pd.to_numeric(items["score"], errors="coerce"),
         w3=pd.to_numeric(items["w3"], errors="coerce"),
