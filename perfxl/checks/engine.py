@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,12 +61,45 @@ class Ctx:
         return self.frames.indicators
 
 
+def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoise a helper that several checks call with the same context (and arguments)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Ctx, *args: Any) -> Any:
+        key = ("cached", fn.__module__, fn.__qualname__, args)
+        if key not in ctx.cache:
+            ctx.cache[key] = fn(ctx, *args)
+        return _fresh(ctx.cache[key])
+
+    return wrapper
+
+
+def _fresh(value: Any) -> Any:
+    """A new object over the same data (copy-on-write), so a caller that adds a column to the
+    result cannot change what the next caller gets."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, tuple):
+        return tuple(_fresh(v) for v in value)
+    return value
+
+
 def hits(df: pd.DataFrame, **columns: Any) -> pd.DataFrame:
-    """A hit table from `df` (which must carry `sub`), with extra columns set or computed."""
-    out = pd.DataFrame({"sub": df["sub"].to_numpy()}, index=df.index)
+    """A hit table from `df` (which must carry `sub`), with extra columns set or computed.
+
+    Series align on `df`'s index; arrays and lists are taken in order; scalars repeat. Built in
+    one constructor call: assigning column by column costs more than most checks themselves."""
+    n = len(df)
+    data: dict[str, Any] = {"sub": df["sub"].to_numpy()}
     for key, value in columns.items():
-        out[key] = value
-    return out
+        if isinstance(value, pd.Series):
+            same = value.index.equals(df.index)
+            data[key] = (value if same else value.reindex(df.index)).to_numpy()
+        elif isinstance(value, np.ndarray | list | tuple | pd.Index):
+            data[key] = np.asarray(value, dtype=object) if len(value) == n else value
+        else:
+            data[key] = np.full(n, value, dtype=object) if n else np.array([], dtype=object)
+    return pd.DataFrame(data, index=df.index)
 
 
 def field_cell(projects: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
@@ -171,14 +205,24 @@ def run_checks(
     found: list[Finding] = []
     # composite rules (G07) run last and read the cached hits of the rules they name
     order = sorted(RULES, key=lambda rid: (bool(RULES[rid].after), rid))
+    present = set(work.projects["profile"].dropna())
+    # a composite rule asked for alone still needs the rules it reads; their hits are not reported
+    needed = (
+        None
+        if only is None
+        else set(only) | {a for r in only if r in RULES for a in RULES[r].after}
+    )
     for rule_id in order:
         info = RULES[rule_id]
-        if info.check is None or (only is not None and rule_id not in only):
+        if info.check is None or (needed is not None and rule_id not in needed):
             continue
+        if info.scope not in ("batch", "department") and not present & set(info.profiles):
+            continue  # a hainan-only rule has nothing to look at in a national batch, and vice versa
         try:
             table = info.check(ctx)
             ctx.cache[f"hits:{rule_id}"] = table
-            found.extend(to_findings(rule_id, table))
+            if only is None or rule_id in only:
+                found.extend(to_findings(rule_id, table))
         except Exception as exc:
             # a broken rule must not take the batch down; it is reported, and tests run strict
             if strict:

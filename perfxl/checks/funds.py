@@ -7,7 +7,7 @@ import pandas as pd
 
 from perfxl import parse, scoring
 from perfxl.checks.derive import HAINAN_MEASURES, NATIONAL_MEASURES
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.findings import fmt_value
 
 NATIONAL, HAINAN = "national2020", "hainan2011"
@@ -151,6 +151,7 @@ def _amounts(ctx: Ctx) -> pd.DataFrame:
     return ctx.cache["funds.amounts"]
 
 
+@cached
 def _pair_rows(ctx: Ctx, profile: str, num: str, den: str) -> pd.DataFrame:
     """Fund rows of `profile` with the `num` and `den` measures side by side, one per source.
 
@@ -188,6 +189,7 @@ def _over(a: pd.Series, b: pd.Series, ctx: Ctx) -> pd.Series:
     return (a > b) & ~scoring.money_close(a, b, ctx.cfg)
 
 
+@cached
 def _total_exec(ctx: Ctx) -> pd.DataFrame:
     """The 年度资金总额 row of the national exec frame, indexed by sub."""
     ex = ctx.frames.exec
@@ -687,6 +689,7 @@ def f08_low_rate(ctx: Ctx) -> pd.DataFrame:
     )
 
 
+@cached
 def _full_items(ctx: Ctx, pattern: str) -> pd.DataFrame:
     """Hainan 三级 score items named like `pattern` that were given their full 分值."""
     it = ctx.frames.score_items

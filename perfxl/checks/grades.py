@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from perfxl import scoring
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
-from perfxl.findings import RULES, declare
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
+from perfxl.findings import declare
 
 
 @rule(
@@ -49,6 +49,7 @@ def _num(s: pd.Series | None) -> pd.Series:
     return pd.to_numeric(s, errors="coerce")
 
 
+@cached
 def _totals(ctx: Ctx) -> pd.DataFrame:
     """Per project row: self-assessed total, recomputed total, and whether 优 is claimed."""
     p = ctx.projects
@@ -250,11 +251,9 @@ def rule_hits(ctx: Ctx, rule_id: str) -> pd.DataFrame | None:
 
     Checks run independently, so a composite rule runs its inputs itself; a rule that is not
     registered (a family not loaded) contributes nothing."""
-    key = f"hits:{rule_id}"
-    if key not in ctx.cache:
-        info = RULES.get(rule_id)
-        ctx.cache[key] = info.check(ctx) if info is not None and info.check is not None else None
-    return ctx.cache[key]
+    # the engine runs a composite rule after the rules it names and caches their hits; a rule that
+    # did not run (not loaded, or not for this batch's profiles) contributes nothing
+    return ctx.cache.get(f"hits:{rule_id}")
 
 
 @rule(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import parse, scoring
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.findings import declare
 from perfxl.scoring import ITEM_SATISFACTION
 from perfxl.scoring import score_item_key as _item_key
@@ -129,6 +129,7 @@ def _mismatch(ctx: Ctx) -> pd.Series:
     return ctx.cache["indicators.unit_mismatch"]
 
 
+@cached
 def _comparable(ctx: Ctx) -> pd.Series:
     """The recomputed met/score can be trusted: target and actual are in one unit (else I06).
     derive scores the raw numbers, so 18个 against ≥90% would read as a 2/10 miss."""
@@ -622,6 +623,7 @@ def i13_percent_read(ctx: Ctx) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ I14 – I16
 
 
+@cached
 def _survey_evidence(ctx: Ctx) -> pd.Series:
     """Per sub: some text about satisfaction shows a survey (method or sample size)."""
     subs = ctx.projects["sub"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import parse
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.read.extract import infer_year
 
 # Province-level names stripped before comparing organisations: "海南省商务厅…" and "省商务厅…"
@@ -76,6 +76,7 @@ def _dates(s: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------- M01
 
 
+@cached
 def _narrative_year(ctx: Ctx) -> pd.Series:
     """Per submission, the year its narrative talks about (as the reader infers it)."""
     nar = ctx.frames.narrative

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import scoring
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.read.values import is_na
 from perfxl.spec import get_profile
 from perfxl.spec.lists import LEVEL2_PARENT
@@ -83,6 +83,7 @@ def _spec_cells(rows: pd.DataFrame, table_key: str, column_key: str, fallback: s
     return out
 
 
+@cached
 def _indicators(ctx: Ctx, profile: str | None = None) -> pd.DataFrame:
     ind = _with_profile(ctx, ctx.indicators)
     if profile is not None:
@@ -91,6 +92,7 @@ def _indicators(ctx: Ctx, profile: str | None = None) -> pd.DataFrame:
     return ind.sort_values(["sub", "row"], kind="stable")
 
 
+@cached
 def _blocks(ctx: Ctx) -> pd.DataFrame:
     """National 一级 blocks: the weight printed in the label ("产出指标(50分)"), Σ of the children,
     the effective block weight (printed, else Σ) and the cells to point at."""
@@ -126,6 +128,7 @@ def _blocks(ctx: Ctx) -> pd.DataFrame:
     return out
 
 
+@cached
 def _group_weights(ctx: Ctx) -> pd.DataFrame:
     """National: per submission the 执行率/产出/效益/满意度 weights (+ 其他 for unknown 一级)."""
     nat = ctx.projects.loc[ctx.projects["profile"].eq(NATIONAL), "sub"]
@@ -142,6 +145,7 @@ def _group_weights(ctx: Ctx) -> pd.DataFrame:
     return out
 
 
+@cached
 def _score_items(ctx: Ctx) -> pd.DataFrame:
     si = _with_profile(ctx, ctx.frames.score_items)
     return si.assign(
@@ -149,6 +153,7 @@ def _score_items(ctx: Ctx) -> pd.DataFrame:
     ).sort_values(["sub", "row"], kind="stable")
 
 
+@cached
 def _hainan_levels(ctx: Ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
     """H2011 scoring table as 二级 and 一级 groups: printed weight, Σ of children, effective weight."""
     si = _score_items(ctx)
