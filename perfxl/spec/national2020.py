@@ -226,7 +226,7 @@ SELF_EVAL = Sheet(
     landscape=True,
     last_col="K",
     title_span="A1:K1",
-    col_widths={"A": 11, "B": 13, "C": 22, "D": 9, "E": 12, "F": 9, "G": 12, "H": 8, "I": 8},
+    col_widths={"A": 12.5, "B": 13, "C": 22, "D": 9, "E": 12, "F": 9, "G": 12, "H": 8, "I": 8},
     fields=(
         Field(
             "fiscal_year",
