@@ -1067,9 +1067,11 @@ def resolve_tier_set(tiers: Mapping[str, Target]) -> tuple[dict[str, Interval], 
         for x, y in ((upper[5], lower[4]), (upper[4], lower[5])):
             if x.value is None or y.value is None or x.value != y.value:
                 continue
-            for p, q, qname in ((x, y, lower[2]), (y, x, upper[2])):
+            for p, q, qname, qkind in ((x, y, lower[2], lower[3]), (y, x, upper[2], upper[3])):
                 if p.source != "explicit" or p.incl is None or q.source in ("explicit", "symbol"):
                     continue
+                if qkind == "point":
+                    continue  # a single value ("100%") is that value: excluding it would empty it
                 if p.incl is False and q.incl is not None:
                     continue  # an explicit exclusion only fills a gap; it never overrides a word
                 want = not p.incl

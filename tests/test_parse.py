@@ -1797,3 +1797,22 @@ def test_property_overlap_agrees_with_contains(
     assert length == ib.overlap_length(ia)
     if ia.contains(x) and ib.contains(x):
         assert length is not None and length >= 0
+
+
+def test_single_value_tier_is_not_emptied_by_the_neighbour_rule() -> None:
+    """优 "100%" beside 良 "90%（含）-100%（含）": the point stays [100, 100] (a shared point is T01's business)."""
+    intervals, _ = resolve_tier_set(
+        {
+            "优": parse_target("100%"),
+            "良": parse_target("90%（含）-100%（含）"),
+            "中": parse_target("80%（含）-90%"),
+            "差": parse_target("80%以下"),
+        }
+    )
+    assert (
+        intervals["优"].lo,
+        intervals["优"].lo_incl,
+        intervals["优"].hi,
+        intervals["优"].hi_incl,
+    ) == (100, True, 100, True)
+    assert intervals["优"].contains(100)

@@ -41,8 +41,16 @@ def _num(s: pd.Series | None) -> pd.Series:
 
 def _blank(s: pd.Series) -> pd.Series:
     """Left empty: None/NaN or whitespace only (a "—"/"/" mark is a value, not a blank)."""
-    text = s.astype("string").str.strip()
-    return (s.isna() | text.eq("").fillna(False)).astype(bool)
+    # a plain loop over the values: pandas string methods cost milliseconds per call here
+    return pd.Series([_is_blank(v) for v in s.to_numpy(dtype=object)], index=s.index, dtype=bool)
+
+
+def _is_blank(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float):
+        return v != v
+    return isinstance(v, str) and not v.strip()
 
 
 def _na_mark(s: pd.Series) -> pd.Series:
@@ -60,8 +68,10 @@ def _fmt_s(s: pd.Series) -> pd.Series:
 
 def _with_profile(ctx: Ctx, df: pd.DataFrame) -> pd.DataFrame:
     """`df` with each submission's profile and layout (a fresh frame; the batch frames stay as read)."""
-    p = ctx.projects[["sub", "profile", "layout"]]
-    return df.merge(p, on="sub", how="inner")
+    p = ctx.projects.set_index("sub")
+    keep = df["sub"].isin(p.index)
+    out = df[keep] if not keep.all() else df
+    return out.assign(profile=out["sub"].map(p["profile"]), layout=out["sub"].map(p["layout"]))
 
 
 def _spec_cells(rows: pd.DataFrame, table_key: str, column_key: str, fallback: str) -> pd.Series:
