@@ -1,0 +1,155 @@
+"""Side-by-side timings on one folder of workbooks: the calamine floor, a naive pandas loop, perfxl.
+
+    python benchmarks/make_corpus.py 2000 /tmp/corpus
+    python benchmarks/bench.py /tmp/corpus [--jobs 2] [--skip-naive]
+
+Everything runs in this one invocation, one after the other, on the same files, so the ratios are
+comparable even on a shared, noisy machine. `perfxl run` is timed as a whole process (interpreter
+start, imports, summary included); its stages are then timed in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXTS)
+
+
+def calamine_floor(files: list[Path]) -> float:
+    import python_calamine as pc
+
+    t = time.perf_counter()
+    for p in files:
+        wb = pc.CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+    return time.perf_counter() - t
+
+
+def naive_pandas(files: list[Path]) -> tuple[float, int]:
+    import warnings
+
+    import pandas as pd
+
+    t = time.perf_counter()
+    done = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for p in files:
+            if p.suffix.lower() != ".xlsx":
+                continue  # the openpyxl engine reads xlsx only
+            pd.read_excel(p, sheet_name=None, engine="openpyxl")
+            done += 1
+    return time.perf_counter() - t, done
+
+
+def perfxl_process(folder: Path, jobs: int) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of `perfxl run` as a separate process."""
+    with tempfile.TemporaryDirectory() as out:
+        t = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "perfxl",
+                "run",
+                str(folder),
+                "-o",
+                out,
+                "--jobs",
+                str(jobs),
+                "--no-progress",
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return wall, peak
+
+
+def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
+    from perfxl.batch import discover, hash_inputs, read_all
+    from perfxl.checks.engine import run_checks
+    from perfxl.frames import build_frames
+    from perfxl.run import run_batch
+    from perfxl.writer import write_outputs
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        notes: list = []
+        items = discover([folder], Path(tmp), notes)
+        hash_inputs(items)
+        out["discover+hash"] = time.perf_counter() - t
+        t = time.perf_counter()
+        subs = read_all(items, jobs=jobs)
+        out["read"] = time.perf_counter() - t
+        t = time.perf_counter()
+        frames = build_frames(subs)
+        out["assemble"] = time.perf_counter() - t
+        t = time.perf_counter()
+        run_checks(frames)
+        out["check"] = time.perf_counter() - t
+        run = run_batch([folder], Path(tmp) / "o", jobs=jobs)
+        t = time.perf_counter()
+        write_outputs(run, Path(tmp) / "o")
+        out["write"] = time.perf_counter() - t
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument(
+        "--skip-naive", action="store_true", help="skip the slow pandas.read_excel loop"
+    )
+    args = ap.parse_args(argv)
+    files = _files(args.folder)
+    if not files:
+        print("no workbooks found", file=sys.stderr)
+        return 2
+    n = len(files)
+    floor = calamine_floor(files)
+    naive = naive_pandas(files) if not args.skip_naive else (float("nan"), 0)
+    wall, peak = perfxl_process(args.folder, args.jobs)
+    stages = perfxl_stages(args.folder, args.jobs)
+    print(f"{n} workbooks in {args.folder}, --jobs {args.jobs}")
+    print(
+        f"  {'python-calamine, every sheet (floor)':40s} {floor:8.2f} s  {floor / n * 1000:7.2f} ms/workbook"
+    )
+    if naive[1]:
+        print(
+            f"  {'pandas.read_excel loop (openpyxl)':40s} {naive[0]:8.2f} s  {naive[0] / naive[1] * 1000:7.2f} ms/workbook ({naive[1]} xlsx)"
+        )
+    print(
+        f"  {'perfxl run, whole process':40s} {wall:8.2f} s  {wall / n * 1000:7.2f} ms/workbook, peak {peak:.0f} MB"
+    )
+    for k, v in stages.items():
+        print(f"    {k:38s} {v:8.2f} s")
+    print(f"  ratio perfxl run / calamine floor        {wall / floor:8.1f}×")
+    if naive[1]:
+        per_naive = naive[0] / naive[1]
+        print(f"  ratio naive loop / perfxl run            {per_naive / (wall / n):8.1f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
