@@ -277,7 +277,7 @@ def _n02_national(ctx: Ctx) -> pd.DataFrame | None:
         top = ex[ex["source"].eq("total")]
         ew = pd.to_numeric(top["weight"], errors="coerce")
         es = pd.to_numeric(top["score_reported"], errors="coerce")
-        noted = ex.groupby("sub")["note"].agg(lambda x: (~_blank_text(x)).any())
+        noted = (~_blank_text(ex["note"])).groupby(ex["sub"]).any()
         short_e = ew.notna() & es.notna() & ~scoring.is_full(es, ew, ctx.cfg)
         te = top[short_e & ~top["sub"].map(noted).fillna(False).astype(bool)]
         if not te.empty:

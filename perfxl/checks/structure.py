@@ -128,12 +128,14 @@ def _blocks(ctx: Ctx) -> pd.DataFrame:
     g = ind.groupby(["sub", "level1"], sort=False)
     out = g.agg(
         printed=("printed", "first"),
-        child_sum=("w", lambda s: s.sum(min_count=1)),
         n_weights=("w", "count"),
         sheet=("sheet", "first"),
         cell=("label_cell", "first"),
         first_row=("row", "min"),
-    ).reset_index()
+    )
+    # a named sum(min_count=1): a lambda in agg would run once per group in Python
+    out["child_sum"] = g["w"].sum(min_count=1)
+    out = out.reset_index()
     out["weight"] = out["printed"].fillna(out["child_sum"])
     return out
 
@@ -167,16 +169,10 @@ def _score_items(ctx: Ctx) -> pd.DataFrame:
 def _hainan_levels(ctx: Ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
     """H2011 scoring table as 二级 and 一级 groups: printed weight, Σ of children, effective weight."""
     si = _score_items(ctx)
-    l2 = (
-        si.groupby(["sub", "level1", "level2"], sort=False)
-        .agg(
-            printed=("w2", "first"),
-            child_sum=("w3", lambda s: s.sum(min_count=1)),
-            sheet=("sheet", "first"),
-            cell=("w2_cell", "first"),
-        )
-        .reset_index()
-    )
+    g2 = si.groupby(["sub", "level1", "level2"], sort=False)
+    l2 = g2.agg(printed=("w2", "first"), sheet=("sheet", "first"), cell=("w2_cell", "first"))
+    l2["child_sum"] = g2["w3"].sum(min_count=1)
+    l2 = l2.reset_index()
     l2["weight"] = l2["printed"].fillna(l2["child_sum"])
     first_w1 = si.groupby(["sub", "level1"], sort=False).agg(
         printed=("w1", "first"), sheet=("sheet", "first"), cell=("w1_cell", "first")
