@@ -114,9 +114,11 @@ INDICATOR_COLUMNS = (
     "a_date",
     "a_note",
     "weight",
+    "weight_raw",
     "weight_na",
     "weight_note",
     "score_reported",
+    "score_raw",
     "score_na",
     "score_note",
     "deviation",
@@ -128,6 +130,8 @@ INDICATOR_COLUMNS = (
     "deviation_cell",
     "unit_cell",
     "direction_cell",
+    "level1_cell",
+    "level2_cell",
 )
 TIER_COLUMNS = (
     "sub",
@@ -159,6 +163,7 @@ SCORE_ITEM_COLUMNS = (
     "score",
     "score_raw",
     "note",
+    "note_cell",
     "w1_cell",
     "w2_cell",
     "w3_cell",

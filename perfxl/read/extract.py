@@ -349,6 +349,7 @@ def _fill_indicator(
     rec["actual_raw"] = raw_text(actual_raw)
     rec.update(_actual_fields(actual_raw, rate_like, target, fiscal_year))
     w_raw, s_raw = vals.get("weight"), vals.get("score")
+    rec["weight_raw"], rec["score_raw"] = raw_text(w_raw), raw_text(s_raw)
     rec["weight_na"] = is_na(w_raw)
     rec["score_na"] = is_na(s_raw)
     rec["weight"], rec["weight_note"] = (None, None) if rec["weight_na"] else as_number(w_raw)
@@ -356,6 +357,8 @@ def _fill_indicator(
     dev = as_text(vals.get("deviation") if "deviation" in vals else vals.get("explanation"))
     rec["deviation"] = dev
     for key in (
+        "level1",
+        "level2",
         "name",
         "target",
         "actual",

@@ -462,9 +462,11 @@ def read_hainan(book: Book, template: bool) -> Extract:
                 }
             )
 
+    # the year the narrative talks about, for M01 whether or not the cover states one
+    year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
+    ex.project["fiscal_year_narrative"] = year or infer_year([n["text"] for n in ex.narrative])
     if ex.project.get("fiscal_year") is None:
-        year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
-        ex.project["fiscal_year_inferred"] = year or infer_year([n["text"] for n in ex.narrative])
+        ex.project["fiscal_year_inferred"] = ex.project["fiscal_year_narrative"]
     return ex
 
 
@@ -519,6 +521,8 @@ def _read_scoring(ex: Extract, st: TableSpot) -> None:
             rec[key + "_cell"] = g.ref(r, c) if c is not None else None
         rec["score_raw"] = raw_text(vals.get("score"))
         rec["note"] = as_text(vals.get("note"))
+        c = st.cols.get("note")
+        rec["note_cell"] = g.ref(r, c) if c is not None else None
         last = rec
         ex.score_items.append(rec)
 
