@@ -96,7 +96,7 @@ def test_n01_quiet_on_the_national_example(national_result: CheckResult) -> None
 
 def test_n02_seed_three_unexplained_deductions(seed_result: CheckResult) -> None:
     rows = assert_fires(seed_result, "N02", severity="warning", count=3)
-    assert sorted(rows["cell"]) == ["G18", "G19", "G20"]
+    assert sorted(rows["cell"]) == ["H18", "H19", "H20"]
     assert set(rows["observed"]) == {7} and set(rows["expected"]) == {8}
     assert "「环境效益」共扣 1 分" in " ".join(rows["message"])
 
@@ -115,7 +115,7 @@ def test_n02_explained_on_a_mapped_indicator(bench) -> None:
     s["tables"]["targets"][1]["explanation"] = "带宽高峰期偶有拥塞，社会效益扣1分。"  # → 社会效益
     result = bench.check(s, only={"N02"})
     rows = assert_fires(result, "N02", count=2)
-    assert sorted(rows["cell"]) == ["G18", "G20"]
+    assert sorted(rows["cell"]) == ["H18", "H20"]
 
 
 def test_n02_national_project_level(bench) -> None:

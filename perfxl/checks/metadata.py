@@ -10,7 +10,6 @@ import pandas as pd
 
 from perfxl import parse
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
-from perfxl.read.extract import infer_year
 
 # Province-level names stripped before comparing organisations: "海南省商务厅…" and "省商务厅…"
 # are the same body, and units drop the province in their own evaluator rows.
@@ -78,15 +77,9 @@ def _dates(s: pd.Series) -> pd.Series:
 
 @cached
 def _narrative_year(ctx: Ctx) -> pd.Series:
-    """Per submission, the year its narrative talks about (as the reader infers it)."""
-    nar = ctx.frames.narrative
-    if nar.empty:
-        return pd.Series(dtype=float)
-    text = text_of(nar["text"])
-    main = nar[text_of(nar["path"]).str[:1].isin(["2", "4"])]
-    first = main.groupby("sub")["text"].agg(list).map(infer_year)
-    every = text.groupby(nar["sub"]).agg(list).map(infer_year)
-    return pd.to_numeric(first.reindex(every.index).fillna(every), errors="coerce")
+    """Per submission, the year its narrative talks about (the reader records it)."""
+    p = ctx.projects
+    return pd.to_numeric(column(p, "fiscal_year_narrative"), errors="coerce").set_axis(p["sub"])
 
 
 @rule(

@@ -242,7 +242,7 @@ def _n02_hainan(ctx: Ctx) -> pd.DataFrame | None:
     return hits(
         d,
         sheet=d["sheet"],
-        cell=d["score_cell"],
+        cell=d["note_cell"].where(d["note_cell"].notna(), d["score_cell"]),  # where the reason goes
         observed=d["score"],
         expected=d["w3"],
         stake=lost,
