@@ -8,6 +8,7 @@ import pandas as pd
 from perfxl.scoring import GRADES
 
 ACTIVE = ("通过", "需修改")
+_BLANK_YEAR = 99_999
 
 
 def rollup(projects: pd.DataFrame, keys: list[str], exec_warn: float = 90.0) -> pd.DataFrame:
@@ -33,8 +34,18 @@ def rollup(projects: pd.DataFrame, keys: list[str], exec_warn: float = 90.0) -> 
     ]
     if p.empty:
         return pd.DataFrame(columns=cols)
+    # A blank key reads （未填写）. A year column mixes numbers with that text, which pandas cannot
+    # sort when grouping: blank years group under a number after every year, renamed at the end.
+    numeric = []
     for k in keys:
-        p[k] = p[k].fillna("（未填写）")
+        present = p[k].dropna()
+        if len(present) and all(
+            isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present
+        ):
+            p[k] = pd.to_numeric(p[k]).fillna(_BLANK_YEAR)
+            numeric.append(k)
+        else:
+            p[k] = p[k].astype(object).where(p[k].notna(), "（未填写）")
     p["budget_wan"] = pd.to_numeric(p["budget_wan"], errors="coerce")
     p["executed_wan"] = pd.to_numeric(p["executed_wan"], errors="coerce")
     p["score"] = pd.to_numeric(p["total_score_recomputed"], errors="coerce")
@@ -80,6 +91,8 @@ def rollup(projects: pd.DataFrame, keys: list[str], exec_warn: float = 90.0) -> 
         *[f"n_{x}" for x in GRADES],
     ):
         out[c] = out[c].astype(int)
+    for k in numeric:
+        out[k] = out[k].astype(object).where(out[k] != _BLANK_YEAR, "（未填写）")
     return out[cols].replace({np.inf: np.nan})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
@@ -10,7 +11,6 @@ import shutil
 import stat
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,18 @@ import pandas as pd
 
 from perfxl import __version__
 from perfxl.config import DEFAULT, Config
-from perfxl.read import Submission, read_workbook
+from perfxl.intake.mail import is_maildir, mail_kind
+from perfxl.read import Submission, os_reason
+from perfxl.read.isolate import VETTED, read_in_workers, read_task
 from perfxl.read.sniff import WORKBOOK_FORMATS, sniff
 
 WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".xltx"}
 # A zip member larger than this is not extracted (a bomb, or not a form).
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_ZIP_MEMBERS = 20_000
+# everything extracted from the archives of one run together
+MAX_EXTRACTED_BYTES = 4 * 1024**3
+_EXTRACTED: dict[str, int] = {}  # work folder -> bytes extracted into it so far
 
 # What became of each input file (运行信息 / run.json manifest).
 READ, DUPLICATE, SUPERSEDED, UNREADABLE, SKIPPED = (
@@ -60,28 +65,52 @@ class InputFile:
     sub: str | None = None
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/\ud800-\udfff]")
+# file systems count bytes (255), and a Chinese character is three of them in UTF-8
+MAX_NAME_BYTES = 180
+_DISPLAY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def safe_name(name: str, limit: int = 120) -> str:
-    """A file name that cannot escape a folder: no directories, .., control or reserved characters."""
+    """A file name that cannot escape a folder: no directories, .., control or reserved characters,
+    and short enough in bytes for any file system."""
     base = name.replace("\\", "/").split("/")[-1]
     base = _UNSAFE.sub("_", base).strip(" .")
     if not base or set(base) <= {"."}:
         base = "unnamed"
-    if len(base) > limit:
-        stem, dot, ext = base.rpartition(".")
-        base = (
-            (stem[: limit - len(ext) - 10] + "…" + dot + ext)
-            if dot and len(ext) <= 8
-            else base[:limit]
-        )
+    stem, dot, ext = base.rpartition(".")
+    if not dot or len(ext) > 8:
+        stem, dot, ext = base, "", ""
+    while len(base) > limit or len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        keep = min(len(stem) - 1, limit - len(ext) - 10)
+        stem = stem[: max(keep, 0)]
+        base = stem + "…" + dot + ext
     return base
 
 
+def display_name(text: str) -> str:
+    """A path as users see it: undecodable bytes read as GBK where they can be, controls as ?."""
+    if _SURROGATE.search(text):
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            text = _SURROGATE.sub("\ufffd", text)
+    return _DISPLAY_CONTROL.sub("?", text)
+
+
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    # opened without blocking and checked after opening: a file swapped for a pipe or a device
+    # after discovery must not hang the run
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件（管道、设备等）")
+        h = hashlib.sha256()
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -104,7 +133,9 @@ def discover(
     found: list[InputFile] = []
     for raw in inputs:
         p = Path(raw)
-        if p.is_dir():
+        if is_maildir(p):
+            _add_mailbox(p, str(p), "maildir", workdir, found, notes)
+        elif p.is_dir():
             base = p
             for root, dirs, files in os.walk(p, followlinks=False):
                 dirs.sort()
@@ -122,6 +153,25 @@ def discover(
                                 reason="指向文件夹的符号链接未跟随（防止循环）",
                             )
                         )
+                # the output folder inside an input folder holds our own outputs, not submissions
+                for d in [d for d in dirs if _same(Path(root) / d, workdir.parent)]:
+                    dirs.remove(d)
+                    dp = Path(root) / d
+                    notes.append(
+                        InputFile(
+                            str(dp.relative_to(base.parent)),
+                            dp,
+                            "file",
+                            status=SKIPPED,
+                            reason="输出文件夹，未作为输入读取",
+                        )
+                    )
+                # a Maildir inside the folder is read as one mailbox, not walked file by file
+                for d in [d for d in dirs if is_maildir(Path(root) / d)]:
+                    dirs.remove(d)
+                    dp = Path(root) / d
+                    shown = str(dp.relative_to(base.parent))
+                    _add_mailbox(dp, shown, "maildir", workdir, found, notes)
                 for name in sorted(files):
                     fp = Path(root) / name
                     rel = fp.relative_to(base.parent) if base.parent != fp else fp
@@ -131,15 +181,21 @@ def discover(
     return found
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def _add_path(
     p: Path, display: str, workdir: Path, found: list[InputFile], notes: list[InputFile]
 ) -> None:
+    display = display_name(display)
     try:
         st = p.lstat()
     except OSError as exc:
-        notes.append(
-            InputFile(display, p, "file", status=UNREADABLE, reason=exc.strerror or str(exc))
-        )
+        notes.append(InputFile(display, p, "file", status=UNREADABLE, reason=os_reason(exc)))
         return
     if stat.S_ISLNK(st.st_mode):
         try:
@@ -171,10 +227,27 @@ def _add_path(
     if p.suffix.lower() not in WORKBOOK_EXTS:
         fmt = _safe_sniff(p)
         if fmt not in WORKBOOK_FORMATS:
+            kind = mail_kind(p)
+            if kind is not None:  # .eml, mbox: its attachments are the inputs
+                _add_mailbox(p, display, kind, workdir, found, notes)
+                return
             item.status, item.reason = SKIPPED, "非工作簿文件"
             notes.append(item)
             return
     found.append(item)
+
+
+def _add_mailbox(
+    p: Path,
+    display: str,
+    kind: str,
+    workdir: Path,
+    found: list[InputFile],
+    notes: list[InputFile],
+) -> None:
+    from perfxl.intake.inputs import add_mailbox  # imported here: it builds on this module
+
+    add_mailbox(p, display, kind, workdir, found, notes)
 
 
 def _safe_sniff(p: Path) -> str:
@@ -219,7 +292,7 @@ def _add_zip(
             if info.is_dir():
                 continue
             name = _decode_member(info)
-            shown = f"{display}/{name}"
+            shown = f"{display}/{display_name(name)}"
             ext = Path(name).suffix.lower()
             if ext not in WORKBOOK_EXTS and ext != ".zip":
                 notes.append(InputFile(shown, p, "zip", status=SKIPPED, reason="非工作簿文件"))
@@ -229,15 +302,23 @@ def _add_zip(
                     InputFile(shown, p, "zip", status=UNREADABLE, reason="解压后过大，已拒绝")
                 )
                 continue
+            used = _EXTRACTED.get(str(workdir), 0)
+            if used + info.file_size > MAX_EXTRACTED_BYTES:
+                # members sharing one compressed stream can make a small zip inflate without end
+                reason = f"本次解压总量已达上限（{MAX_EXTRACTED_BYTES // 1024**3} GB），未解压"
+                notes.append(InputFile(shown, p, "zip", status=UNREADABLE, reason=reason))
+                continue
             target = workdir / f"{len(found) + len(notes):06d}_{safe_name(name)}"
             try:
-                with zf.open(info) as src, open(target, "wb") as dst:
+                # "x": an extracted member never replaces another file
+                with zf.open(info) as src, open(target, "xb") as dst:
                     copied = 0
                     while chunk := src.read(1 << 20):
                         copied += len(chunk)
-                        if copied > MAX_MEMBER_BYTES:
+                        if copied > MAX_MEMBER_BYTES or used + copied > MAX_EXTRACTED_BYTES:
                             raise ValueError("member inflates beyond its declared size")
                         dst.write(chunk)
+                _EXTRACTED[str(workdir)] = used + copied
             except (
                 zipfile.BadZipFile,
                 OSError,
@@ -277,44 +358,39 @@ def _zip_time(info: zipfile.ZipInfo) -> dt.datetime | None:
 # ------------------------------------------------------------------ reading
 
 
-def _read_one(args: tuple[str, str, str]) -> Submission:
-    path, display, digest = args
-    return read_workbook(path, display=display, sha256=digest)
-
-
-def _read_chunk(chunk: list[tuple[str, str, str]]) -> list[Submission]:
-    return [_read_one(a) for a in chunk]
-
-
 def read_all(
     items: Sequence[InputFile],
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
     executor: str = "local",
 ) -> list[Submission]:
-    """Read each (de-duplicated) input. Files go to worker processes in chunks, not one by one."""
+    """Read each (de-duplicated) input. Files go to worker processes in chunks, not one by one;
+    a worker that dies takes no file with it (perfxl.read.isolate)."""
     tasks = [(str(i.path), i.display, i.sha256) for i in items]
     n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    if executor == "inline" or n_jobs <= 1 or len(tasks) < 8:
+    if executor == "inline":
         out = []
         for t in tasks:
-            out.append(_read_one(t))
+            out.append(read_task(t))  # formats that cannot be vetted still parse in a child
             if progress:
                 progress(1)
         return out
-    size = max(4, min(64, len(tasks) // (n_jobs * 4) or 1))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    results: list[list[Submission]] = [[] for _ in chunks]
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        futures = {pool.submit(_read_chunk, c): k for k, c in enumerate(chunks)}
-        from concurrent.futures import as_completed
-
-        for fut in as_completed(futures):
-            k = futures[fut]
-            results[k] = fut.result()
+    if n_jobs <= 1 or len(tasks) < 8:
+        # vetted xlsx/xlsm here; the other workbook formats (xls, xlsb, ods) in a reading process
+        results: list[Submission | None] = [None] * len(tasks)
+        kinds = [_safe_sniff(Path(t[0])) for t in tasks]
+        away = [k for k, f in enumerate(kinds) if f in WORKBOOK_FORMATS and f not in VETTED]
+        skip = set(away)
+        for k in (k for k in range(len(tasks)) if k not in skip):
+            results[k] = read_task(tasks[k])
             if progress:
-                progress(len(chunks[k]))
-    return [s for part in results for s in part]
+                progress(1)
+        if away:
+            done = read_in_workers([tasks[k] for k in away], 1, progress)
+            for k, sub in zip(away, done, strict=True):
+                results[k] = sub
+        return [s for s in results if s is not None]
+    return read_in_workers(tasks, n_jobs, progress)
 
 
 # ------------------------------------------------------------------ resubmissions
@@ -407,6 +483,7 @@ class RunResult:
 
 
 def cleanup(workdir: Path) -> None:
+    _EXTRACTED.pop(str(workdir), None)
     shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -416,4 +493,4 @@ def hash_inputs(items: Iterable[InputFile]) -> None:
             i.sha256 = _sha256(i.path)
             i.size = i.path.stat().st_size
         except OSError as exc:
-            i.status, i.reason = UNREADABLE, exc.strerror or str(exc)
+            i.status, i.reason = UNREADABLE, os_reason(exc)

@@ -180,6 +180,28 @@ def run_main() -> None:  # pragma: no cover - thin wrapper for entry points
 @click.option(
     "--progress/--no-progress", default=None, help="在终端显示进度条（默认：终端时显示）。"
 )
+@click.option(
+    "--feedback",
+    is_flag=True,
+    help="为每份有问题的工作簿生成审核意见副本（OUTDIR/feedback，原文件不动）。",
+)
+@click.option(
+    "--replies",
+    is_flag=True,
+    help="为每个发件人生成回复草稿 .eml（OUTDIR/replies，附审核意见副本；含 --feedback）。",
+)
+@click.option(
+    "--reply-from",
+    metavar="ADDRESS",
+    default=None,
+    help="回复的发件人，如 “绩效处 <jxc@example.gov.cn>”（--smtp 必填）。",
+)
+@click.option(
+    "--smtp",
+    metavar="HOST:PORT",
+    default=None,
+    help="通过此 SMTP 服务器发出回复（含 --replies；账号密码取自 PERFXL_SMTP_USER/PASSWORD）。",
+)
 def run(
     inputs: tuple[Path, ...],
     outdir: Path,
@@ -187,8 +209,12 @@ def run(
     roster: Path | None,
     config_path: Path | None,
     progress: bool | None,
+    feedback: bool,
+    replies: bool,
+    reply_from: str | None,
+    smtp: str | None,
 ) -> None:
-    """汇总一批工作簿（文件、文件夹、zip），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
+    """汇总一批工作簿（文件、文件夹、zip、邮件 .eml/mbox/Maildir），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise PerfxlError("输入不存在：" + "，".join(missing))
@@ -196,6 +222,8 @@ def run(
         raise PerfxlError(f"名单文件不存在：{roster}")
     if outdir.exists() and not outdir.is_dir():
         raise PerfxlError(f"输出位置不是文件夹：{outdir}")
+    server = _smtp_server(smtp, reply_from)
+    replies = replies or server is not None
     cfg = _load_config(config_path)
     from perfxl.roster import RosterError
     from perfxl.run import run_batch
@@ -212,14 +240,34 @@ def run(
         bar_holder.append(bar)
         return bar.update
 
+    written: list[Path] = []
+
+    def finish(run: object) -> None:  # while zip members and mail attachments are still there
+        written.extend(
+            write_outputs(
+                run,  # type: ignore[arg-type]
+                outdir,
+                feedback=feedback or replies,
+                replies=replies,
+                reply_from=reply_from,
+            )
+        )
+
     try:
-        result = run_batch(inputs, outdir, cfg, jobs=jobs, roster=roster, progress=make_bar)  # type: ignore[arg-type]
+        result = run_batch(
+            inputs,  # type: ignore[arg-type]
+            outdir,
+            cfg,  # type: ignore[arg-type]
+            jobs=jobs,
+            roster=roster,
+            progress=make_bar,  # type: ignore[arg-type]
+            finish=finish,
+        )
     except RosterError as exc:
         raise PerfxlError(str(exc)) from exc
     finally:
         for bar in bar_holder:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
-    written = write_outputs(result, outdir)
     from perfxl.outputs import counts
 
     c = counts(result)
@@ -229,4 +277,72 @@ def run(
     )
     for path in written:
         click.echo(f"  {path}")
+    if server is not None:
+        _send_replies(result, outdir, server, reply_from or "")
     sys.exit(EXIT_FINDINGS if c["errors"] else EXIT_OK)
+
+
+def _smtp_server(smtp: str | None, reply_from: str | None) -> tuple[str, int] | None:
+    if reply_from is not None:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(reply_from)[1]:
+            raise PerfxlError(f"--reply-from 不是邮件地址：{reply_from}")
+    if smtp is None:
+        return None
+    from perfxl.replies import parse_server
+
+    try:
+        server = parse_server(smtp)
+    except ValueError:
+        raise PerfxlError(
+            f"--smtp 应为 主机:端口，例如 smtp.example.gov.cn:25（收到 {smtp}）"
+        ) from None
+    if reply_from is None:
+        raise PerfxlError("--smtp 需要同时给出 --reply-from（回复的发件人地址）")
+    return server
+
+
+def _send_replies(result: object, outdir: Path, server: tuple[str, int], sender: str) -> None:
+    from perfxl.replies import SendError, plan, send_drafts
+
+    drafts = [(a, outdir / rel) for a, rel in plan(result).items() if (outdir / rel).exists()]  # type: ignore[arg-type]
+    try:
+        sent = send_drafts(drafts, *server, sender=sender)
+    except SendError as exc:
+        raise PerfxlError(
+            f"发送回复失败（{server[0]}:{server[1]}）：{exc}；回复草稿在 {outdir / 'replies'}"
+        ) from exc
+    click.echo(f"已通过 {server[0]}:{server[1]} 发出 {len(sent)} 封回复：" + "，".join(sent))
+
+
+@main.command()
+@click.argument("mailboxes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    "outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="保存附件的文件夹。",
+)
+def collect(mailboxes: tuple[Path, ...], outdir: Path) -> None:
+    """从邮件（.eml、mbox、Maildir）中保存工作簿附件和工作簿压缩包，并写出清单 manifest.csv。"""
+    missing = [str(p) for p in mailboxes if not p.exists()]
+    if missing:
+        raise PerfxlError("输入不存在：" + "，".join(missing))
+    if outdir.exists() and not outdir.is_dir():
+        raise PerfxlError(f"输出位置不是文件夹：{outdir}")
+    from perfxl.intake.collect import CollectError, collect_mail
+
+    try:
+        got = collect_mail(mailboxes, outdir)
+    except CollectError as exc:
+        raise PerfxlError(str(exc)) from exc
+    n, kinds = got.counts, got.kinds
+    click.echo(
+        f"读取 {got.messages} 封邮件：保存附件 {n['saved']} 个（工作簿 {kinds['workbook']}，"
+        f"压缩包 {kinds['zip']}），重复 {n['duplicate']} 个，非工作簿 {n['skipped']} 个，"
+        f"无附件的邮件 {n['no_attachment']} 封，无法读取 {n['unreadable']} 个。"
+    )
+    click.echo(f"  {outdir / 'manifest.csv'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from perfxl.checks.engine import run_checks
 from perfxl.config import DEFAULT, Config
 from perfxl.findings import RULES, make
 from perfxl.frames import build_frames
+from perfxl.outputs import sweep_stale, terminate_cleanly
 from perfxl.pipeline import Report, project_rows
 
 BLOCKING_READ = {rid for rid, info in RULES.items() if info.blocking}
@@ -42,15 +44,27 @@ def run_batch(
     progress: Callable[[int, int], Callable[[int], None] | None] | None = None,
     executor: str = "local",
     extra_inputs: Sequence[InputFile] = (),
+    finish: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
-    """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`."""
+    """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`.
+
+    `finish` is called with the result while zip members and mail attachments are still
+    extracted (the feedback copies are made from them); it is where `perfxl run` writes."""
     started = dt.datetime.now().astimezone()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    # zip members are extracted inside OUTDIR, never elsewhere, and removed afterwards
-    workdir = Path(tempfile.mkdtemp(prefix=".perfxl-work-", dir=outdir))
+    sweep_stale(outdir)  # what a killed run left behind
+    # zip members are extracted inside OUTDIR, never elsewhere, and removed afterwards (also on
+    # SIGTERM; after a kill -9 the next run sweeps them)
+    workdir = Path(tempfile.mkdtemp(prefix=f".perfxl-work-{os.getpid()}-", dir=outdir))
     try:
-        return _run(inputs, workdir, cfg, jobs, roster, progress, executor, extra_inputs, started)
+        with terminate_cleanly():
+            result = _run(
+                inputs, workdir, cfg, jobs, roster, progress, executor, extra_inputs, started
+            )
+            if finish is not None:
+                finish(result)
+        return result
     finally:
         cleanup(workdir)
 
@@ -97,8 +111,10 @@ def _run(
             item.sub = first_by_hash[item.sha256].sub
 
     received = {item.sub: item.received for item in unique if item.sub}
+    # mails carry their sender's UTC offset: compared as local wall-clock time, like file times
+    # (pandas turns a column of mixed offsets into NaT, and the e-mail date would decide nothing)
     email_dates = {
-        s.sub: dt.datetime.fromisoformat(s.provenance["email_date"])
+        s.sub: _wall_clock(dt.datetime.fromisoformat(s.provenance["email_date"]))
         for s in subs
         if s.provenance.get("email_date")
     }
@@ -165,6 +181,10 @@ def _run(
             "roster": str(roster_path) if roster_path else None,
         },
     )
+
+
+def _wall_clock(d: dt.datetime) -> dt.datetime:
+    return d.astimezone().replace(tzinfo=None) if d.tzinfo is not None else d
 
 
 def _with_output_status(

@@ -54,6 +54,7 @@ SHEETS = {
     "indicators": "指标明细",
     "tiers": "绩效目标",
     "roster": "未提交",
+    "submissions": "提交记录",
     "rules": "规则说明",
     "run": "运行信息",
 }
@@ -64,6 +65,7 @@ SHEET_NOTES = {
     "指标明细": "所有项目的绩效指标（长表，便于数据透视）",
     "绩效目标": "各指标的优良中差绩效标准区间（长表）",
     "未提交": "名单中未提交的项目、预算与批复不一致的项目、名单外的提交",
+    "提交记录": "邮件提交的每个附件一行：发件人、发送时间、主题、Message-ID、附件名、哈希、处理结果",
     "规则说明": "本次使用的检查规则、级别和阈值",
     "运行信息": "版本、配置、起止时间、每个输入文件的哈希和处理结果",
 }
@@ -1356,6 +1358,111 @@ def roster_table(run: RunResult, src: Sources) -> Table:
     )
 
 
+# ---------------------------------------------------------------- 提交记录
+
+SUBMISSION_COLS = [
+    Col("发送时间", "datetime", width=17),
+    Col("发件人", cap=34),
+    Col("主题", cap=40),
+    Col("附件", cap=40),
+    Col("压缩包内文件", cap=30),
+    Col("处理结果", cap=18),
+    Col("原因", cap=36),
+    Col("单位", cap=26),
+    Col("项目", cap=26),
+    Col("项目状态", width=9),
+    Col("错误", "int", width=6),
+    Col("警告", "int", width=6),
+    Col("审核意见表", "link", cap=36),
+    Col("回复草稿", "link", cap=36),
+    Col("Message-ID", cap=40),
+    Col("附件 SHA-256", width=20),
+    Col("邮件位置", cap=40),
+    Col("提交编号", width=14),
+]
+
+
+def _mail_time(v: Any) -> dt.datetime | None:
+    """An e-mail's ISO date as local wall-clock time (Excel has no time zones)."""
+    try:
+        d = dt.datetime.fromisoformat(str(v))
+    except ValueError:
+        return None
+    return d.astimezone().replace(tzinfo=None) if d.tzinfo is not None else d
+
+
+def submissions_table(run: RunResult, outdir: Path) -> Table | None:
+    """提交记录: every attachment that came by e-mail (None when nothing came by e-mail)."""
+    mail = [i for i in run.inputs if i.origin == "mail"]
+    if not mail:
+        return None
+    feedback: dict[str, str] = {}
+    replies: dict[str, str] = {}
+    if run.options.get("feedback_workbooks"):
+        from perfxl.feedback import plan as feedback_plan
+
+        feedback = feedback_plan(run)
+    if run.options.get("reply_drafts"):
+        from perfxl.replies import plan as reply_plan
+        from perfxl.replies import reply_address
+
+        replies = reply_plan(run)
+    p = run.projects.reindex(columns=_PROJECT_SRC)
+    ctx = {r["sub"]: r for r in p.to_dict("records")}
+
+    def link(rel: str | None, tip: str) -> Link | None:
+        if not rel or not (outdir / rel).exists():
+            return None
+        name = rel.split("/")[-1]
+        # "#" would split the link from its location, "%xx" be taken as already escaped
+        if "#" in rel or _ESCAPED.search(rel) or _SURROGATE.search(rel):
+            return Link(name, None)
+        return Link(name, "external:" + rel, tip)
+
+    def order(i: InputFile) -> tuple[dt.datetime, str]:
+        return (_mail_time((i.provenance or {}).get("email_date")) or dt.datetime.min, i.display)
+
+    body = []
+    for i in sorted(mail, key=order):
+        prov = i.provenance or {}
+        rec = ctx.get(i.sub, {}) if i.sub else {}
+        body.append(
+            [
+                _mail_time(prov.get("email_date")),
+                prov.get("email_from"),
+                prov.get("email_subject"),
+                prov.get("archive") or prov.get("attachment"),
+                prov.get("member"),
+                INPUT_STATUS_ZH.get(i.status, i.status),
+                i.reason or None,
+                rec.get("unit"),
+                rec.get("project"),
+                rec.get("status"),
+                rec.get("errors") if rec else None,
+                rec.get("warnings") if rec else None,
+                link(feedback.get(i.sub or ""), "打开审核意见工作簿"),
+                link(replies.get(reply_address(i)), "打开回复草稿") if replies else None,
+                prov.get("message_id"),
+                i.sha256 or prov.get("attachment_sha256"),
+                prov.get("mailbox"),
+                i.sub,
+            ]
+        )
+
+    def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
+        book.cf_values(ws, first, last, _at(SUBMISSION_COLS, "项目状态"), STATUS_COLOURS)
+
+    return Table(
+        SHEETS["submissions"],
+        SUBMISSION_COLS,
+        lambda: iter(body),
+        len(body),
+        body[:WIDTH_SAMPLE],
+        styles,
+        print_cols=_at(SUBMISSION_COLS, "警告") + 1,
+    )
+
+
 # ---------------------------------------------------------------- 规则说明
 
 RULE_COLS = [
@@ -1734,6 +1841,9 @@ def write_summary(run: RunResult, path: Path, outdir: Path, row_limit: int | Non
     ]
     if run.roster is not None:
         tables.append(roster_table(run, src))
+    mail = submissions_table(run, outdir)
+    if mail is not None:
+        tables.append(mail)
     tables += [rules_table(run), run_info_table(run)]
     overview(book, run, [(t.name, t.n, book.part_names(t)) for t in tables])
     for t in tables:

@@ -8,11 +8,37 @@ from perfxl.batch import RunResult
 from perfxl.outputs import write_atomic, write_machine_outputs
 
 
-def write_outputs(run: RunResult, outdir: Path, row_limit: int | None = None) -> list[Path]:
+def write_outputs(
+    run: RunResult,
+    outdir: Path,
+    row_limit: int | None = None,
+    feedback: bool = False,
+    replies: bool = False,
+    reply_from: str | None = None,
+) -> list[Path]:
+    """The summary, CSV and JSON; with `feedback` the annotated copies in feedback/, with
+    `replies` one reply draft per sender in replies/ (both written first: the summary links them).
+
+    Feedback copies are made from the run's sources: call this inside `run_batch(finish=...)`
+    when the inputs include zips or mail."""
     from perfxl.summary import write_summary
 
     outdir.mkdir(parents=True, exist_ok=True)
+    folders: list[Path] = []
+    if feedback or replies:
+        from perfxl.feedback import FOLDER, write_feedback
+
+        done = write_feedback(run, outdir)
+        run.options["feedback_workbooks"] = len(done)
+        folders.append(outdir / FOLDER)
+        if replies:
+            from perfxl.replies import FOLDER as REPLIES
+            from perfxl.replies import write_replies
+
+            drafts = write_replies(run, outdir, done, sender=reply_from)
+            run.options["reply_drafts"] = len(drafts)
+            folders.append(outdir / REPLIES)
     summary = write_atomic(
         outdir / "summary.xlsx", lambda p: write_summary(run, p, outdir=outdir, row_limit=row_limit)
     )
-    return [summary, *write_machine_outputs(run, outdir)]
+    return [summary, *write_machine_outputs(run, outdir), *folders]

@@ -296,9 +296,10 @@ def test_metadata_removed_and_extra_sheets_reordered(bench) -> None:
 
 
 def test_uncalculated_formulas_read_as_blank_not_zero(bench) -> None:
-    """openpyxl drops cached values: the reported totals are unknown, never a false 0."""
+    """openpyxl drops cached values: the template's formulas are recomputed (R08), never a false 0."""
     sub = read_workbook(_roundtrip(bench, bench.national(), lambda wb: None))
-    assert sub.extract.project["total_reported"] is None
+    assert sub.extract.project["total_reported"] == 98.82
+    assert "R08" in [f.rule for f in sub.findings]
     funds = {(f["measure"], f["source"]): f["amount_wan"] for f in sub.extract.funds}
     assert funds[("annual_budget", "current_year")] == 300.0
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +14,9 @@ from typing import Any
 from perfxl.findings import ERROR, INFO, WARNING, Finding, declare, make
 from perfxl.read.extract import Extract
 from perfxl.read.grid import Book, ReadError, load_book
+from perfxl.read.isolate import VETTED, load_isolated
 from perfxl.read.locate import name_constant
-from perfxl.read.sniff import WORKBOOK_FORMATS, sniff
+from perfxl.read.sniff import DISGUISES, WORKBOOK_FORMATS, has_vba, sniff
 from perfxl.spec import META_SHEET, PROFILE_IDS, TEMPLATE_VERSION, defined_name
 
 declare(
@@ -62,8 +65,8 @@ declare(
     "file",
     "含宏的工作簿",
     "workbook with macros",
-    "工作簿含有宏（.xlsm），perfxl 不会执行宏，仅读取单元格内容。",
-    "The workbook contains macros (.xlsm); perfxl never runs them and reads cell values only.",
+    "工作簿含有宏（{detail}），perfxl 不会执行宏，仅读取单元格内容。",
+    "The workbook contains macros ({detail}); perfxl never runs them and reads cell values only.",
 )
 declare(
     "R06",
@@ -71,8 +74,8 @@ declare(
     "file",
     "文件过大",
     "file too large",
-    "文件解压后过大（{detail}），已拒绝读取以保护系统。",
-    "The workbook inflates too far ({detail}); it was refused to protect the machine.",
+    "文件超出安全读取上限（{detail}），已拒绝读取以保护系统。",
+    "The workbook exceeds the safe reading limits ({detail}); it was refused to protect the machine.",
     blocking=True,
 )
 declare(
@@ -83,6 +86,18 @@ declare(
     "template version differs",
     "模板版本为 {observed}，本程序支持 {expected}，已按表头定位读取。",
     "Template version {observed}; this perfxl reads {expected}; located blocks by their headers.",
+)
+declare(
+    "R08",
+    INFO,
+    "file",
+    "公式没有计算结果",
+    "formulas saved without results",
+    "有 {count} 个公式单元格没有保存计算结果（如 {cells}），文件可能由程序生成、未经 Excel/WPS 保存；"
+    "其中 {recomputed} 个模板公式已按模板重新计算，其余按空白读取（执行率、总分和等次由 perfxl 自行复核）。",
+    "{count} formula cells were saved without their results (e.g. {cells}): the file was probably "
+    "written by a program and never saved in Excel/WPS; {recomputed} template formulas were "
+    "recomputed, the rest read as blank (perfxl recomputes the rate, total and grade itself).",
 )
 declare(
     "S11",
@@ -154,6 +169,53 @@ def _template_id(book: Book) -> tuple[str | None, str | None]:
     return tid, ver
 
 
+def _uncached_finding(sub: str, book: Book, tid: str | None) -> Finding:
+    """R08, after recomputing the template's own formulas (a unit's own formulas are never run:
+    they can be anything, and perfxl recomputes the rate, total and grade from the inputs)."""
+    from perfxl.read.recalc import recompute_template
+
+    done = recompute_template(book, tid) if tid is not None else 0
+    sheet, refs = next(iter(book.uncached.items()))
+    every = [r for v in book.uncached.values() for r in v]
+    shown = "、".join(every[:3]) + ("…" if len(every) > 3 else "")
+    count = len(every)
+    return make(
+        "R08", sub=sub, sheet=sheet, cell=refs[0], count=count, cells=shown, recomputed=done
+    )
+
+
+# errors told in Chinese, with the system's own words after them
+_OS_REASONS = {
+    errno.ENOENT: "文件在读取前已被移走或删除",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EISDIR: "是文件夹而不是文件",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ELOOP: "符号链接循环",
+    errno.EIO: "磁盘读取出错",
+    errno.EINVAL: "不是普通文件",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be opened, for the 无法读取 column."""
+    zh = _OS_REASONS.get(exc.errno or 0)
+    raw = exc.strerror or type(exc).__name__
+    return f"{zh}（{raw}）" if zh and zh != raw else raw
+
+
+def unreadable(path: str, display: str, sha256: str, code: str, detail: str) -> Submission:
+    """The submission of a file whose reading failed outside the reader's own checks."""
+    try:
+        st = os.stat(path)
+        size, mtime = st.st_size, st.st_mtime
+    except OSError:
+        size, mtime = 0, None
+    sub = Submission(display, sha256, size, mtime, "unreadable", blocked=True)
+    sub.findings.append(make(code, sub=sub.sub if sha256 else None, detail=detail))
+    return sub
+
+
 def read_workbook(
     path: str | os.PathLike[str], display: str | None = None, sha256: str | None = None
 ) -> Submission:
@@ -165,12 +227,15 @@ def read_workbook(
     shown = display or str(path)
     try:
         st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # a pipe or device would block or never end; only plain files are read
+            raise OSError(errno.EINVAL, "不是普通文件（管道、设备等）")
         size, mtime = st.st_size, st.st_mtime
         digest = sha256 or file_sha256(path)
         fmt = sniff(path)
     except OSError as exc:
         sub = Submission(shown, sha256 or "", 0, None, "unreadable")
-        sub.findings.append(make("R01", detail=exc.strerror or type(exc).__name__))
+        sub.findings.append(make("R01", detail=os_reason(exc)))
         sub.blocked = True
         return sub
     sub = Submission(shown, digest, size, mtime, fmt)
@@ -185,19 +250,20 @@ def read_workbook(
         return fail("R04")
     if fmt == "encrypted":
         return fail("R02")
-    if fmt in ("html", "csv", "text"):
-        return fail(
-            "R03", detail={"html": "网页（HTML）", "csv": "CSV 文本", "text": "纯文本"}[fmt]
-        )
+    if fmt in DISGUISES:
+        return fail("R03", detail=DISGUISES[fmt])
     if fmt not in WORKBOOK_FORMATS:
         return fail(
             "R01",
             detail={"corrupt": "压缩包损坏", "zip": "压缩包中没有工作簿"}.get(fmt, "未知格式"),
         )
     if fmt == "xlsm":
-        sub.findings.append(make("R05", sub=sub.sub))
+        sub.findings.append(make("R05", sub=sub.sub, detail=".xlsm"))
+    elif fmt == "xls" and has_vba(path):
+        sub.findings.append(make("R05", sub=sub.sub, detail=".xls 中的 VBA 工程"))
     try:
-        book = load_book(path, fmt)  # the 填报说明 and _lists sheets of a template are skipped
+        # the 填报说明 and _lists sheets of a template are skipped
+        book = load_book(path, fmt) if fmt in VETTED else load_isolated(path, fmt)
     except ReadError as exc:
         return fail(exc.code, detail=exc.detail or exc.code)
 
@@ -205,6 +271,8 @@ def read_workbook(
     template = tid is not None
     profile = tid or detect_profile(book)
     sub.template_version = version
+    if book.uncached:
+        sub.findings.append(_uncached_finding(sub.sub, book, tid))
     if profile is None:
         return fail("S11", detail="找不到“全年预算数”“年度指标值”或“三级指标”等表头")
     if template and version != TEMPLATE_VERSION:
@@ -228,4 +296,4 @@ def read_workbook(
     return sub
 
 
-__all__ = ["Submission", "read_workbook"]
+__all__ = ["Submission", "os_reason", "read_workbook", "unreadable"]

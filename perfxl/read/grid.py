@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from perfxl.parse import clean_label, normalize
+from perfxl.read.vet import (
+    MAX_CELLS,
+    MAX_UNCOMPRESSED,
+    VetError,
+    ZipFacts,
+    inspect_zip,
+    parse_defined_names,
+    vet_sizes,
+)
 from perfxl.spec import a1
 
-# A workbook whose parts inflate beyond this is refused (zip bombs); real forms are far below 5 MB.
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_CELLS = 5_000_000
 MAX_LABEL_LEN = 120
+# merged areas are filled cell by cell: bound the total so thousands of huge merges cannot stall a read
+MAX_MERGED_CELLS = 2_000_000
+# control characters (C0 but tab and line breaks, DEL, C1) and direction overrides are dropped from
+# cell text: they are invisible in Excel, break XML, and can drive a terminal or disguise a name
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -31,6 +40,9 @@ class ReadError(Exception):
         super().__init__(detail or code)
         self.code = code
         self.detail = detail
+
+    def __reduce__(self) -> tuple[type[ReadError], tuple[str, str]]:
+        return ReadError, (self.code, self.detail)  # it crosses from reading processes
 
 
 @dataclass(slots=True)
@@ -145,6 +157,7 @@ class Grid:
 class Book:
     grids: list[Grid]
     defined_names: dict[str, str]  # name -> formula text ("'封面'!$B$4", '"national2020"')
+    uncached: dict[str, list[str]] = field(default_factory=dict)  # sheet -> formulas with no value
 
     def grid(self, name: str) -> Grid | None:
         for g in self.grids:
@@ -157,9 +170,14 @@ def _fill_merges(
     rows: list[list[Any]], merges: list[Any]
 ) -> dict[tuple[int, int], tuple[int, int]]:
     origin: dict[tuple[int, int], tuple[int, int]] = {}
+    filled = 0
     for (r1, c1), (r2, c2) in merges or ():
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+        area = (r2 - r1 + 1) * (c2 - c1 + 1)
+        if area > 100_000:
             continue  # a sheet-wide merge carries no data worth spreading
+        filled += area
+        if filled > MAX_MERGED_CELLS:
+            raise ReadError("R06", f"合并单元格超过 {MAX_MERGED_CELLS} 个")
         top = rows[r1][c1] if r1 < len(rows) and c1 < len(rows[r1]) else ""
         for r in range(r1, r2 + 1):
             if r >= len(rows):
@@ -174,59 +192,25 @@ def _fill_merges(
     return origin
 
 
-_NAME_RE = re.compile(r"^[A-Za-z_\\][\w.]*$")
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-
-
-def _inspect_zip(path: Path, want_names: bool) -> dict[str, str]:
-    """One pass over the zip: refuse bombs, and read the defined names (calamine does not expose them)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED:
-                raise ReadError("R06", f"{total // (1024 * 1024)} MB")
-            if not want_names:
-                return {}
-            try:
-                info = zf.getinfo("xl/workbook.xml")
-            except KeyError:
-                return {}
-            if info.file_size > 20 * 1024 * 1024:
-                return {}
-            xml = zf.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ReadError("R01", f"zip: {exc}") from exc
-    return parse_defined_names(xml)
-
-
-def parse_defined_names(xml: bytes) -> dict[str, str]:
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-        return {}  # no external or expanding entities, ever
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError:
-        return {}
-    out: dict[str, str] = {}
-    for dn in root.iter(f"{_MAIN_NS}definedName"):
-        name = dn.get("name", "")
-        if dn.get("localSheetId") is None and _NAME_RE.match(name) and dn.text:
-            out[name] = dn.text
-    return out
-
-
 def load_book(path: Path, fmt: str, skip: tuple[str, ...] = ("_lists", "填报说明")) -> Book:
     """Read all sheets with python-calamine. Raises ReadError for unreadable files."""
     import python_calamine as pc
 
-    names: dict[str, str] = {}
-    if fmt in ("xlsx", "xlsm", "xlsb", "ods"):
-        names = _inspect_zip(path, want_names=fmt in ("xlsx", "xlsm"))
+    facts = ZipFacts(controls=fmt not in ("xlsx", "xlsm"))
+    try:
+        if fmt in ("xlsx", "xlsm"):
+            facts = inspect_zip(str(path))
+        elif fmt in ("xlsb", "ods"):
+            vet_sizes(str(path))
+    except VetError as exc:
+        raise ReadError(exc.code, exc.detail) from exc
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
         raise ReadError("R02", str(exc)) from exc
-    except Exception as exc:  # calamine raises several types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises several types, and a Rust panic is no Exception
         raise ReadError("R01", f"{type(exc).__name__}: {exc}") from exc
     grids: list[Grid] = []
     cells = 0
@@ -238,21 +222,45 @@ def load_book(path: Path, fmt: str, skip: tuple[str, ...] = ("_lists", "填报�
             h, w = sheet.total_height, sheet.total_width
             cells += h * w
             if cells > MAX_CELLS:
-                raise ReadError("R06", f"{cells} cells")
+                raise ReadError("R06", f"共 {cells} 个单元格")
             rows = sheet.to_python(skip_empty_area=False)
+            if facts.controls:
+                _drop_controls(rows)
             try:
                 merges = sheet.merged_cell_ranges or []
             except Exception:  # merged ranges are unavailable for some formats
                 merges = []
             origin = _fill_merges(rows, merges)
-            grids.append(Grid(meta.name, "Visible" in str(meta.visible), rows, origin))
-    except ReadError:
+            grids.append(Grid(_clean_text(meta.name), "Visible" in str(meta.visible), rows, origin))
+    except (ReadError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:
+    except BaseException as exc:
         raise ReadError("R01", f"{type(exc).__name__}: {exc}") from exc
     finally:
         try:
             wb.close()
         except Exception:
             pass
-    return Book(grids, names)
+    return Book(grids, facts.names, facts.uncached)
+
+
+def _clean_text(text: str) -> str:
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def _drop_controls(rows: list[list[Any]]) -> None:
+    for row in rows:
+        for i, v in enumerate(row):
+            if type(v) is str and _CONTROL.search(v):
+                row[i] = _CONTROL.sub("", v)
+
+
+__all__ = [
+    "MAX_CELLS",
+    "MAX_UNCOMPRESSED",
+    "Book",
+    "Grid",
+    "ReadError",
+    "load_book",
+    "parse_defined_names",
+]

@@ -11,10 +11,19 @@ EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
 # Formats perfxl reads with python-calamine.
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
+# What files saved "as .xls" really are, when they are not workbooks (R03).
+DISGUISES = {
+    "html": "网页（HTML）",
+    "mht": "单个文件网页（MHT）",
+    "xml2003": "Excel 2003 XML 表格",
+    "csv": "CSV 文本",
+    "text": "纯文本",
+}
 
 
 def sniff_bytes(head: bytes, path: Path | None = None) -> str:
-    """Return one of: xlsx, xlsm, xlsb, ods, xls, encrypted, zip, html, csv, text, empty, unknown.
+    """Return one of: xlsx, xlsm, xlsb, ods, xls, encrypted, zip, html, mht, xml2003, csv, text,
+    empty, unknown.
 
     Zip containers need their member list, so `path` is opened when the head is a zip.
     """
@@ -25,8 +34,14 @@ def sniff_bytes(head: bytes, path: Path | None = None) -> str:
     if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
         return _sniff_zip(path) if path is not None else "zip"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<?xml") and (
+        b"urn:schemas-microsoft-com:office:spreadsheet" in text or b"<workbook" in text
+    ):
+        return "xml2003"
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head")):
         return "html"
+    if text.startswith(b"mime-version:") or b"\ncontent-type: multipart/related" in text[:2048]:
+        return "mht"
     if b"\x00" in head[:4096]:
         return "unknown"
     for enc in ("utf-8", "gb18030"):
@@ -78,3 +93,13 @@ def sniff(path: str | Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(8192)
     return sniff_bytes(head, path)
+
+
+def has_vba(path: str | Path) -> bool:
+    """An OLE workbook (.xls) that carries a VBA project (its macros are never run)."""
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read(4 << 20)
+    except OSError:
+        return False
+    return "_VBA_PROJECT_CUR".encode("utf-16-le") in blob
