@@ -333,8 +333,12 @@ class Sources:
             rel = str(target.resolve())
         except OSError:
             rel = None
-        # a "#" splits the link from its location and "%xx" is taken as already escaped
-        if rel is not None and ("#" in rel or _ESCAPED.search(rel) or _SURROGATE.search(rel)):
+        # a "#" splits the link from its location and "%xx" is taken as already escaped; a
+        # backslash inside a (Linux) file name is a separator to Excel on Windows, so a file
+        # named "..\\..\\x.xlsx" would lead out of the input folder: no link for those
+        if rel is not None and (
+            "#" in rel or "\\" in target.name or _ESCAPED.search(rel) or _SURROGATE.search(rel)
+        ):
             rel = None
         self._rel_cache[target] = rel
         return rel

@@ -554,3 +554,18 @@ def test_a_department_without_a_year(run, tmp_path) -> None:
     write_summary(odd, path, outdir=tmp_path)
     rows = table(openpyxl.load_workbook(path)["部门汇总"])
     assert len(rows) == len(depts) + len(units)
+
+
+def test_no_link_for_a_file_name_with_backslashes(bench, tmp_path) -> None:
+    """On Linux "..\\..\\x.xlsx" is one file name; Excel on Windows would follow it out of the folder."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "..\\..\\Windows\\calc.xlsx").write_bytes(bench.build(bench.national()).read_bytes())
+    out = tmp_path / "out"
+    run = run_batch([src], out, jobs=1)
+    path = tmp_path / "s.xlsx"
+    write_summary(run, path, outdir=out)
+    book = openpyxl.load_workbook(path)
+    sources = list(cells(book["项目汇总"], "源文件"))
+    assert sources and all(c.hyperlink is None for c in sources)
+    assert all(c.hyperlink is None for c in cells(book["问题清单"], "打开位置"))
