@@ -167,23 +167,41 @@ def _opt_str(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
-def _plain(v: Any) -> Any:
-    """Values as JSON-friendly scalars (numpy numbers, dates, tuples)."""
-    if v is None:
+def plain(v: Any, digits: int | None = None) -> Any:
+    """A value as JSON-friendly data: numpy scalars unwrapped, NaN/NA → None, dates as ISO text,
+    containers converted item by item; floats rounded to `digits` when given."""
+    if v is None or v is pd_na():
         return None
     if hasattr(v, "item") and not isinstance(v, str | bytes):
         try:
             v = v.item()
         except (ValueError, AttributeError):
-            pass
+            return str(v)
     if isinstance(v, float):
         if math.isnan(v):
             return None
-        return round(v, 6)
+        return round(v, digits) if digits is not None else v
     if isinstance(v, int | str | bool):
         return v
+    if isinstance(v, dict):
+        return {k: plain(x, digits) for k, x in v.items()}
     if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
+        return [plain(x, digits) for x in v]
     if hasattr(v, "isoformat"):
-        return v.isoformat()
+        try:
+            return v.isoformat()
+        except ValueError:  # NaT
+            return None
     return str(v)
+
+
+def pd_na() -> Any:
+    """pandas.NA without importing pandas here (findings are made in reader processes too)."""
+    import sys
+
+    pd = sys.modules.get("pandas")
+    return pd.NA if pd is not None else None
+
+
+def _plain(v: Any) -> Any:
+    return plain(v, 6)

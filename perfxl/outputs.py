@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import secrets
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from perfxl.batch import INPUT_STATUS_ZH, RunResult
+from perfxl.findings import plain
 
 PROJECT_CSV_COLUMNS = (
     "file",
@@ -187,28 +187,9 @@ def _csv_safe(v: Any) -> Any:
     return v
 
 
-def _plain(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if hasattr(v, "item") and not isinstance(v, str):
-        try:
-            return v.item()
-        except (ValueError, AttributeError):
-            return str(v)
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
-
-
 def _records(df: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     return [
-        {k: _plain(v) for k, v in r.items()}
+        {k: plain(v) for k, v in r.items()}
         for r in df.reindex(columns=list(columns)).to_dict("records")
     ]
 
@@ -225,7 +206,7 @@ def manifest(run: RunResult) -> list[dict[str, Any]]:
             "reason": i.reason or None,
             "sub": i.sub,
             "received": i.received.isoformat() if i.received else None,
-            "provenance": _plain(i.provenance) or None,
+            "provenance": plain(i.provenance) or None,
         }
         for i in run.inputs
     ]

@@ -13,6 +13,7 @@ import pandas as pd
 from perfxl import __version__
 from perfxl.checks.engine import CheckResult, run_checks
 from perfxl.config import DEFAULT, Config
+from perfxl.findings import plain
 from perfxl.frames import Frames, build_frames
 from perfxl.read import Submission, read_workbook
 
@@ -190,10 +191,10 @@ def report_dict(report: Report) -> dict[str, Any]:
     rows = project_rows(report)
     by_sub: dict[str, list[dict[str, Any]]] = {}
     for rec in report.findings.to_dict("records"):
-        by_sub.setdefault(rec["sub"], []).append({k: _plain(rec.get(k)) for k in FINDING_KEYS})
+        by_sub.setdefault(rec["sub"], []).append({k: plain(rec.get(k)) for k in FINDING_KEYS})
     subs = []
     for rec in rows.to_dict("records"):
-        rec = {k: _plain(v) for k, v in rec.items()}
+        rec = {k: plain(v) for k, v in rec.items()}
         rec["findings"] = by_sub.get(rec["sub"], [])
         subs.append(rec)
     return {
@@ -202,19 +203,6 @@ def report_dict(report: Report) -> dict[str, Any]:
         "config_source": report.config.source,
         "config": report.config.as_dict(),
     }
-
-
-def _plain(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item") and not isinstance(v, str):
-        try:
-            return v.item()
-        except (ValueError, AttributeError):
-            return str(v)
-    return v
 
 
 def read_batch(inputs: Iterable[str | os.PathLike[str]], jobs: int = 1) -> Frames:
