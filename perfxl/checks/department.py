@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perfxl import parse
 from perfxl.checks.engine import Ctx, field_cell, hits, rule
 from perfxl.findings import declare
+from perfxl.roster import match_subs
 
 ROSTER_SHEET = "名单"
 
@@ -19,29 +19,7 @@ def _roster_matches(ctx: Ctx) -> pd.DataFrame | None:
     if "roster_matched" in ctx.cache:
         return ctx.cache["roster_matched"]
     p = ctx.projects
-    code = {
-        str(c).strip(): s
-        for c, s in zip(p["project_code"], p["sub"], strict=True)
-        if isinstance(c, str) and c.strip()
-    }
-    by_unit = {
-        (parse.clean_label(u), parse.clean_label(n)): s
-        for u, n, s in zip(p["unit"], p["project_name"], p["sub"], strict=True)
-        if isinstance(n, str) and isinstance(u, str)
-    }
-    by_name = {
-        parse.clean_label(n): s
-        for n, s in zip(p["project_name"], p["sub"], strict=True)
-        if isinstance(n, str)
-    }
-    matched = []
-    for rec in roster.to_dict("records"):
-        sub = code.get(str(rec["project_code"]).strip()) if rec.get("project_code") else None
-        if sub is None and rec.get("unit"):
-            sub = by_unit.get((parse.clean_label(rec["unit"]), parse.clean_label(rec["project"])))
-        if sub is None and not rec.get("unit"):
-            sub = by_name.get(parse.clean_label(rec["project"]))
-        matched.append(sub)
+    matched = match_subs(roster, p["project_code"], p["unit"], p["project_name"], p["sub"])
     out = roster.assign(sub=matched)
     ctx.cache["roster_matched"] = out
     return out
