@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,8 +21,11 @@ from perfxl import __version__
 from perfxl.config import DEFAULT, Config
 from perfxl.intake.mail import is_maildir, mail_kind
 from perfxl.read import Submission, os_reason
-from perfxl.read.isolate import VETTED, read_in_workers, read_task
+from perfxl.read.isolate import VETTED, Task, read_in_workers, read_task
 from perfxl.read.sniff import WORKBOOK_FORMATS, sniff
+
+if TYPE_CHECKING:
+    from perfxl.cache import ReadCache
 
 WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".xltx"}
 # A zip member larger than this is not extracted (a bomb, or not a form).
@@ -166,6 +169,14 @@ def discover(
                             reason="输出文件夹，未作为输入读取",
                         )
                     )
+                # a reading cache (--cache-dir) inside an input folder is not a submission either
+                for d in [d for d in dirs if _is_cache_dir(Path(root) / d)]:
+                    dirs.remove(d)
+                    dp = Path(root) / d
+                    shown = str(dp.relative_to(base.parent))
+                    notes.append(
+                        InputFile(shown, dp, "file", status=SKIPPED, reason="perfxl 读取缓存文件夹")
+                    )
                 # a Maildir inside the folder is read as one mailbox, not walked file by file
                 for d in [d for d in dirs if is_maildir(Path(root) / d)]:
                     dirs.remove(d)
@@ -179,6 +190,12 @@ def discover(
         else:
             _add_path(p, str(p), workdir, found, notes)
     return found
+
+
+def _is_cache_dir(p: Path) -> bool:
+    from perfxl.cache import is_cache_dir
+
+    return not p.is_symlink() and is_cache_dir(p)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -363,15 +380,53 @@ def read_all(
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
     executor: str = "local",
+    cache: ReadCache | None = None,
+    scheduler: str | None = None,
+    scratch: Path | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> list[Submission]:
     """Read each (de-duplicated) input. Files go to worker processes in chunks, not one by one;
-    a worker that dies takes no file with it (perfxl.read.isolate)."""
-    tasks = [(str(i.path), i.display, i.sha256) for i in items]
+    a worker that dies takes no file with it (perfxl.read.isolate). With a cache, files read by an
+    earlier run (same bytes, same reader) are taken from it and only the others are read."""
+    results: list[Submission | None] = [None] * len(items)
+    todo: list[int] = []
+    for k, item in enumerate(items):
+        hit = cache.get(item.sha256, item.display, item.path) if cache is not None else None
+        if hit is None:
+            todo.append(k)
+            continue
+        results[k] = hit
+        if progress:
+            progress(1)
+    store = cache.put_all if cache is not None else None
+    tasks = [(str(items[k].path), items[k].display, items[k].sha256) for k in todo]
+    fresh = _read_tasks(tasks, jobs, progress, executor, scheduler, store, scratch, stats)
+    for k, sub in zip(todo, fresh, strict=True):
+        results[k] = sub
+    return [s for s in results if s is not None]
+
+
+def _read_tasks(
+    tasks: list[Task],
+    jobs: int,
+    progress: Callable[[int], None] | None,
+    executor: str,
+    scheduler: str | None,
+    store: Callable[[list[Submission]], None] | None,
+    scratch: Path | None,
+    stats: dict[str, Any] | None,
+) -> list[Submission]:
     n_jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if executor == "dask":
+        from perfxl.executors import read_with_dask
+
+        return read_with_dask(tasks, n_jobs, progress, scheduler, store, scratch, stats)
     if executor == "inline":
         out = []
         for t in tasks:
             out.append(read_task(t))  # formats that cannot be vetted still parse in a child
+            if store:
+                store(out[-1:])
             if progress:
                 progress(1)
         return out
@@ -383,14 +438,16 @@ def read_all(
         skip = set(away)
         for k in (k for k in range(len(tasks)) if k not in skip):
             results[k] = read_task(tasks[k])
+            if store:
+                store([results[k]])  # type: ignore[list-item]
             if progress:
                 progress(1)
         if away:
-            done = read_in_workers([tasks[k] for k in away], 1, progress)
+            done = read_in_workers([tasks[k] for k in away], 1, progress, store)
             for k, sub in zip(away, done, strict=True):
                 results[k] = sub
         return [s for s in results if s is not None]
-    return read_in_workers(tasks, n_jobs, progress)
+    return read_in_workers(tasks, n_jobs, progress, store)
 
 
 # ------------------------------------------------------------------ resubmissions

@@ -202,6 +202,29 @@ def run_main() -> None:  # pragma: no cover - thin wrapper for entry points
     default=None,
     help="通过此 SMTP 服务器发出回复（含 --replies；账号密码取自 PERFXL_SMTP_USER/PASSWORD）。",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="不使用读取缓存：每个文件都重新读取（缓存既不读也不写）。",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="读取缓存的位置（默认 OUTDIR/.perfxl-cache；内容未变的文件不再重新读取）。",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="读取文件的执行方式：local（本机多进程，默认）或 dask（Dask 集群；需 perfxl[dask]）。",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="已有 Dask 集群的调度器地址，如 tcp://10.0.0.5:8786（含 --executor dask；不给则启动本机集群）。",
+)
 def run(
     inputs: tuple[Path, ...],
     outdir: Path,
@@ -213,6 +236,10 @@ def run(
     replies: bool,
     reply_from: str | None,
     smtp: str | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+    executor: str | None,
+    scheduler: str | None,
 ) -> None:
     """汇总一批工作簿（文件、文件夹、zip、邮件 .eml/mbox/Maildir），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
     missing = [str(p) for p in inputs if not p.exists()]
@@ -224,6 +251,12 @@ def run(
         raise PerfxlError(f"输出位置不是文件夹：{outdir}")
     server = _smtp_server(smtp, reply_from)
     replies = replies or server is not None
+    executor = _executor(executor, scheduler)
+    if no_cache and cache_dir is not None:
+        raise PerfxlError("--no-cache 与 --cache-dir 不能同时使用")
+    from perfxl.cache import DIRNAME
+
+    cache = None if no_cache else (cache_dir or outdir / DIRNAME)
     cfg = _load_config(config_path)
     from perfxl.roster import RosterError
     from perfxl.run import run_batch
@@ -253,6 +286,8 @@ def run(
             )
         )
 
+    from perfxl.executors import ExecutorError
+
     try:
         result = run_batch(
             inputs,  # type: ignore[arg-type]
@@ -262,8 +297,11 @@ def run(
             roster=roster,
             progress=make_bar,  # type: ignore[arg-type]
             finish=finish,
+            executor=executor,
+            cache_dir=cache,
+            scheduler=scheduler,
         )
-    except RosterError as exc:
+    except (RosterError, ExecutorError) as exc:
         raise PerfxlError(str(exc)) from exc
     finally:
         for bar in bar_holder:
@@ -275,11 +313,36 @@ def run(
         f"已处理 {c['inputs']} 个输入文件、{c['projects']} 个项目（{c['departments']} 个主管部门）："
         f"错误 {c['errors']}，警告 {c['warnings']}，提示 {c['infos']}。"
     )
+    cached = result.options.get("cache")
+    if cached and cached["hits"]:
+        click.echo(
+            f"读取缓存：{cached['hits']} 个文件内容未变，沿用上次的读取结果；重新读取 {cached['read']} 个。"
+        )
+    spread = result.options.get("dask")
+    if spread and (spread["tasks"] or spread["files_here"]):
+        click.echo(
+            f"Dask：{spread['workers']} 个 worker 以 {spread['tasks']} 个任务读取 "
+            f"{spread['files_on_cluster']} 个文件，本机读取 {spread['files_here']} 个。"
+        )
     for path in written:
         click.echo(f"  {path}")
     if server is not None:
         _send_replies(result, outdir, server, reply_from or "")
     sys.exit(EXIT_FINDINGS if c["errors"] else EXIT_OK)
+
+
+def _executor(executor: str | None, scheduler: str | None) -> str:
+    if scheduler is not None and executor == "local":
+        raise PerfxlError("--scheduler 只用于 --executor dask")
+    chosen = executor or ("dask" if scheduler is not None else "local")
+    if chosen == "dask":
+        from perfxl.executors import ExecutorError, require_dask
+
+        try:
+            require_dask()
+        except ExecutorError as exc:
+            raise PerfxlError(str(exc)) from exc
+    return chosen
 
 
 def _smtp_server(smtp: str | None, reply_from: str | None) -> tuple[str, int] | None:

@@ -45,11 +45,15 @@ def run_batch(
     executor: str = "local",
     extra_inputs: Sequence[InputFile] = (),
     finish: Callable[[RunResult], None] | None = None,
+    cache_dir: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
-    """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`.
+    """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`
+    (and, with `cache_dir`, the reading cache there: perfxl.cache).
 
     `finish` is called with the result while zip members and mail attachments are still
-    extracted (the feedback copies are made from them); it is where `perfxl run` writes."""
+    extracted (the feedback copies are made from them); it is where `perfxl run` writes.
+    `executor` is "local" (a process pool) or "dask" (`scheduler`, or a local Dask cluster)."""
     started = dt.datetime.now().astimezone()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +64,17 @@ def run_batch(
     try:
         with terminate_cleanly():
             result = _run(
-                inputs, workdir, cfg, jobs, roster, progress, executor, extra_inputs, started
+                inputs,
+                workdir,
+                cfg,
+                jobs,
+                roster,
+                progress,
+                executor,
+                extra_inputs,
+                started,
+                cache_dir,
+                scheduler,
             )
             if finish is not None:
                 finish(result)
@@ -79,6 +93,8 @@ def _run(
     executor: str,
     extra_inputs: Sequence[InputFile],
     started: dt.datetime,
+    cache_dir: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
     notes: list[InputFile] = []
     items = discover(inputs, workdir, notes) + list(extra_inputs)
@@ -96,7 +112,24 @@ def _run(
         first_by_hash[item.sha256] = item
         unique.append(item)
     tick = progress(len(unique), 0) if progress else None
-    subs = read_all(unique, jobs=jobs, progress=tick, executor=executor)
+    executor_stats: dict[str, Any] = {}
+    cache = None
+    if cache_dir is not None:
+        from perfxl.cache import ReadCache
+
+        cache = ReadCache(cache_dir)
+    subs = read_all(
+        unique,
+        jobs=jobs,
+        progress=tick,
+        executor=executor,
+        cache=cache,
+        scheduler=scheduler,
+        scratch=workdir,
+        stats=executor_stats,
+    )
+    if cache is not None:
+        cache.prune()
     for item, sub in zip(unique, subs, strict=True):
         sub.provenance.update(item.provenance)
         sub.provenance.setdefault("received", item.received.isoformat() if item.received else None)
@@ -178,7 +211,11 @@ def _run(
         options={
             "jobs": jobs,
             "executor": executor,
+            "scheduler": scheduler,
+            "dask": executor_stats or None,  # workers, tasks, files read on the cluster and here
             "roster": str(roster_path) if roster_path else None,
+            # how many files this run read, and how many it took from the cache
+            "cache": {**cache.stats(), "read": len(unique) - cache.hits} if cache else None,
         },
     )
 

@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         "warning-level finding (info-level notes such as normalised names may appear).",
         "",
     ]
-    (args.out / "README.md").write_text(README_HEAD + "\n".join(rows) + "\n" + "\n".join(notes), encoding="utf-8")
+    (args.out / "README.md").write_text(
+        README_HEAD + "\n".join(rows) + "\n" + "\n".join(notes), encoding="utf-8"
+    )
     print(f"wrote {len(rows)} samples to {args.out}")
     return 0
 

@@ -444,8 +444,9 @@ def test_mailbox_runs_end_to_end(mailbox, tmp_path) -> None:
     assert first["项目"] == "学生营养改善计划"
     times = [r["发送时间"] for r in body if r["发送时间"] is not None]
     assert times == sorted(times)
-    # nothing left behind but the outputs
+    # nothing left behind but the outputs (and the reading cache)
     assert sorted(p.name for p in out.iterdir()) == [
+        ".perfxl-cache",
         "findings.csv",
         "projects.csv",
         "run.json",

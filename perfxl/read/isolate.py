@@ -88,11 +88,15 @@ def _read_chunk(chunk: list[Task]) -> list[Any]:
 
 
 def read_in_workers(
-    tasks: Sequence[Task], n_jobs: int, progress: Callable[[int], None] | None = None
+    tasks: Sequence[Task],
+    n_jobs: int,
+    progress: Callable[[int], None] | None = None,
+    done: Callable[[list[Any]], None] | None = None,
 ) -> list[Any]:
     """Read in worker processes, in chunks. When a worker dies (a parser abort), the files of the
     chunks it left unfinished are read again one at a time, and the one that kills its process
-    becomes an unreadable submission: the run goes on and no file is lost."""
+    becomes an unreadable submission: the run goes on and no file is lost. `done` gets each chunk's
+    results as they arrive (the cache stores them, so a killed run keeps what it finished)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     size = max(1, min(64, len(tasks) // (n_jobs * 4) or 1))
@@ -106,16 +110,20 @@ def read_in_workers(
             for fut in as_completed(futures):
                 k = futures[fut]
                 try:
-                    results[k] = fut.result()
+                    results[k] = part = fut.result()
                 except Exception:  # the pool broke, or a result did not come back
                     continue
+                if done:
+                    done(part)
                 if progress:
                     progress(len(chunks[k]))
     except Exception:
         pass  # a broken pool also complains on shutdown; the lost chunks are redone below
     for k, chunk in enumerate(chunks):
         if results[k] is None:
-            results[k] = [read_alone(t) for t in chunk]
+            results[k] = part = [read_alone(t) for t in chunk]
+            if done:
+                done(part)
             if progress:
                 progress(len(chunk))
     return [s for part in results if part is not None for s in part]
