@@ -384,10 +384,16 @@ def read_all(
     scheduler: str | None = None,
     scratch: Path | None = None,
     stats: dict[str, Any] | None = None,
+    sink: Callable[[list[Submission]], None] | None = None,
 ) -> list[Submission]:
     """Read each (de-duplicated) input. Files go to worker processes in chunks, not one by one;
     a worker that dies takes no file with it (perfxl.read.isolate). With a cache, files read by an
-    earlier run (same bytes, same reader) are taken from it and only the others are read."""
+    earlier run (same bytes, same reader) are taken from it and only the others are read.
+
+    `sink` gets every submission as it arrives (cache hits included), after the cache has stored
+    it: `perfxl run` builds its frames there, so it never holds every file's records at once. A
+    file read twice (a Dask worker could not open it) reaches the sink twice, the later reading
+    last."""
     results: list[Submission | None] = [None] * len(items)
     todo: list[int] = []
     for k, item in enumerate(items):
@@ -396,14 +402,33 @@ def read_all(
             todo.append(k)
             continue
         results[k] = hit
+        if sink:
+            sink([hit])
         if progress:
             progress(1)
-    store = cache.put_all if cache is not None else None
+    store = _arrivals(cache, sink)
     tasks = [(str(items[k].path), items[k].display, items[k].sha256) for k in todo]
     fresh = _read_tasks(tasks, jobs, progress, executor, scheduler, store, scratch, stats)
     for k, sub in zip(todo, fresh, strict=True):
         results[k] = sub
     return [s for s in results if s is not None]
+
+
+def _arrivals(
+    cache: ReadCache | None, sink: Callable[[list[Submission]], None] | None
+) -> Callable[[list[Submission]], None] | None:
+    """What happens to freshly read submissions as they come in: cached first (the sink may let
+    go of their records), then handed on."""
+    if cache is None:
+        return sink
+    if sink is None:
+        return cache.put_all
+
+    def both(subs: list[Submission]) -> None:
+        cache.put_all(subs)
+        sink(subs)
+
+    return both
 
 
 def _read_tasks(
@@ -453,7 +478,7 @@ def _read_tasks(
 # ------------------------------------------------------------------ resubmissions
 
 
-def project_key(row: pd.Series) -> str | None:
+def project_key(row: pd.Series | dict[str, Any]) -> str | None:
     """Same 项目编码, else same 年度 + 单位 + 项目名称 (RULES D02 / issue: resubmissions)."""
     code = row.get("project_code")
     if isinstance(code, str) and code.strip():
@@ -479,21 +504,20 @@ class Supersession:
 
 
 def resolve_resubmissions(
-    subs: Sequence[Submission], received: dict[str, dt.datetime | None]
+    projects: pd.DataFrame, received: dict[str, dt.datetime | None]
 ) -> Supersession:
     """Keep the latest version of each project: by the date the workbook states (填报日期/上报时间),
-    then by when it was received (e-mail date, zip member time, file time)."""
+    then by when it was received (e-mail date, zip member time, file time). `projects` is the
+    batch's project frame (one row per submission)."""
     rows = []
-    for s in subs:
-        if s.extract is None or s.blocked:
-            continue
-        p = s.extract.project
+    usable = projects[~projects["blocked"].fillna(False).astype(bool)]
+    for row in usable.to_dict("records"):
         rows.append(
             {
-                "sub": s.sub,
-                "key": project_key(pd.Series(p)),
-                "stated": p.get("submit_date"),
-                "received": received.get(s.sub),
+                "sub": row["sub"],
+                "key": project_key(row),
+                "stated": row.get("submit_date"),
+                "received": received.get(row["sub"]),
             }
         )
     superseded: dict[str, str] = {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from perfxl.findings import Finding
@@ -217,7 +218,9 @@ class Frames:
         )
 
 
-def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], text_as_object: bool = True
+) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
     for c in columns:
         if c not in df.columns:
@@ -226,14 +229,32 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
     df = df[ordered].reset_index(drop=True)
     # text as plain object columns: pandas keeps them in one block, so the many small filters and
     # merges of the checks move one array instead of one per text column (3–4× faster checks)
+    return _text_as_object(df).copy() if text_as_object else df
+
+
+def _text_as_object(df: pd.DataFrame) -> pd.DataFrame:
     text = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)]
     if text:
         df[text] = df[text].astype(object)
-    return df.copy()
+    # one blank in object columns: pandas makes it None or NaN depending on how a column was
+    # built (and a chunked build would differ from a whole one); checks see None
+    for c in df.columns:
+        col = df[c]
+        if col.dtype == object:
+            blank = col.isna().to_numpy()
+            if blank.any():
+                values = col.to_numpy(copy=True)
+                values[blank] = None
+                df[c] = values
+    return df
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    rows = [
+    return _frame(_finding_rows(findings), FINDING_COLUMNS)
+
+
+def _finding_rows(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [
         {
             "sub": f.sub,
             "rule": f.rule,
@@ -251,11 +272,11 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
         }
         for f in findings
     ]
-    return _frame(rows, FINDING_COLUMNS)
 
 
-def build_frames(subs: Iterable[Submission]) -> Frames:
-    """Concatenate the records of every submission into the batch frames."""
+def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
+    """Concatenate the records of every submission into the batch frames (`raw`: text columns
+    keep pandas' string type; FrameBuilder settles the types over all its chunks)."""
     projects: list[dict[str, Any]] = []
     parts: dict[str, list[dict[str, Any]]] = {
         k: []
@@ -288,16 +309,17 @@ def build_frames(subs: Iterable[Submission]) -> Frames:
         projects.append(row)
         for f in s.findings:
             found.append(f if f.sub == key else _with_sub(f, key))
+    obj = not raw
     return Frames(
-        projects=_frame(projects, PROJECT_COLUMNS),
-        funds=_frame(parts["funds"], FUND_COLUMNS),
-        exec=_frame(parts["exec"], EXEC_COLUMNS),
-        indicators=_frame(parts["indicators"], INDICATOR_COLUMNS),
-        tiers=_frame(parts["tiers"], TIER_COLUMNS),
-        score_items=_frame(parts["score_items"], SCORE_ITEM_COLUMNS),
-        evaluators=_frame(parts["evaluators"], EVALUATOR_COLUMNS),
-        narrative=_frame(parts["narrative"], NARRATIVE_COLUMNS),
-        findings=findings_frame(found),
+        projects=_frame(projects, PROJECT_COLUMNS, obj),
+        funds=_frame(parts["funds"], FUND_COLUMNS, obj),
+        exec=_frame(parts["exec"], EXEC_COLUMNS, obj),
+        indicators=_frame(parts["indicators"], INDICATOR_COLUMNS, obj),
+        tiers=_frame(parts["tiers"], TIER_COLUMNS, obj),
+        score_items=_frame(parts["score_items"], SCORE_ITEM_COLUMNS, obj),
+        evaluators=_frame(parts["evaluators"], EVALUATOR_COLUMNS, obj),
+        narrative=_frame(parts["narrative"], NARRATIVE_COLUMNS, obj),
+        findings=_frame(_finding_rows(found), FINDING_COLUMNS, obj),
     )
 
 
@@ -305,3 +327,89 @@ def _with_sub(f: Finding, sub: str) -> Finding:
     from dataclasses import replace
 
     return replace(f, sub=sub)
+
+
+class FrameBuilder:
+    """Builds the batch frames while the files are being read, a chunk of submissions at a time,
+    and lets go of each submission's records once they are in a frame. A run over 20,000
+    workbooks then holds the frames (~25 KB a workbook) instead of every reading's record dicts
+    as well (~60 KB a workbook, and as much again while the frames are made from them).
+
+    The result equals `build_frames` over the same submissions in `order`: column types are
+    settled over the whole batch, not per chunk, and rows keep their order within a file."""
+
+    def __init__(self, chunk: int = 256, release: bool = True) -> None:
+        self.chunk = chunk
+        self.release = release
+        self._pending: dict[str, Submission] = {}
+        self._parts: list[Frames] = []
+        self._latest: dict[str, int] = {}  # sub -> part holding its latest reading
+
+    def add(self, subs: Iterable[Submission]) -> None:
+        for s in subs:
+            self._pending[s.sub] = s  # a later reading of the same file replaces an earlier one
+        if len(self._pending) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        subs = list(self._pending.values())
+        self._pending = {}
+        self._parts.append(build_frames(subs, raw=True))
+        for s in subs:
+            self._latest[s.sub] = len(self._parts) - 1
+            if self.release:
+                s.extract = None  # its records now live in the frames
+
+    def frames(self, order: Sequence[str]) -> Frames:
+        """The batch frames, rows ordered by submission as in `order`."""
+        self._flush()
+        if not self._parts:
+            return build_frames([])
+        position = {sub: k for k, sub in enumerate(order)}
+        out: dict[str, pd.DataFrame] = {}
+        for name in self._parts[0].names():
+            pieces = []
+            for k, part in enumerate(self._parts):
+                df = getattr(part, name)
+                stale = df["sub"].map(lambda s, k=k: self._latest.get(s, k) != k)
+                pieces.append(df[~stale.to_numpy(dtype=bool)] if stale.any() else df)
+            out[name] = _ordered(_concat(pieces), position)
+        return Frames(**out)
+
+
+def _concat(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk frames, each column typed as if the batch had been built in one go: a
+    chunk where a number or text column happens to be blank must not make it an object column.
+    (Where files disagree on a column's type, it is an object column either way; its blanks may
+    then be None or NaN, which pandas treats alike.)"""
+    pieces = [df for df in pieces if len(df)] or pieces[:1]
+    if len(pieces) > 1:
+        columns = list(dict.fromkeys(c for df in pieces for c in df.columns))
+        pieces = [df.reindex(columns=columns) for df in pieces]
+        for c in columns:
+            kinds = {df[c].dtype for df in pieces if df[c].notna().any()}
+            if not kinds and any(df[c].dtype == float for df in pieces):
+                kinds = {np.dtype(float)}  # blank everywhere, but some file had the field
+            if len(kinds) != 1:
+                continue
+            kind = kinds.pop()
+            if kind in (np.dtype(object), np.dtype(bool)):
+                continue
+            if all(df[c].dtype == kind for df in pieces):
+                continue
+            if pd.api.types.is_integer_dtype(kind):
+                kind = np.dtype(float)  # blanks among whole numbers: floats, as in one go
+            for df in pieces:
+                if df[c].dtype != kind:
+                    df[c] = df[c].astype(kind)
+    df = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    return _text_as_object(df).copy()
+
+
+def _ordered(df: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
+    if df.empty:
+        return df.reset_index(drop=True)
+    key = df["sub"].map(position).fillna(len(position)).to_numpy()
+    return df.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)

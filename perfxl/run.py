@@ -28,9 +28,10 @@ from perfxl.batch import (
 from perfxl.checks.engine import run_checks
 from perfxl.config import DEFAULT, Config
 from perfxl.findings import RULES, make
-from perfxl.frames import build_frames
+from perfxl.frames import FrameBuilder
 from perfxl.outputs import sweep_stale, terminate_cleanly
 from perfxl.pipeline import Report, project_rows
+from perfxl.read import Submission
 
 BLOCKING_READ = {rid for rid, info in RULES.items() if info.blocking}
 
@@ -118,6 +119,14 @@ def _run(
         from perfxl.cache import ReadCache
 
         cache = ReadCache(cache_dir)
+    by_sha = {item.sha256: item for item in unique}
+    builder = FrameBuilder()
+
+    def arrived(batch: list[Submission]) -> None:
+        for sub in batch:
+            _take_provenance(by_sha[sub.sha256], sub)
+        builder.add(batch)
+
     subs = read_all(
         unique,
         jobs=jobs,
@@ -127,18 +136,18 @@ def _run(
         scheduler=scheduler,
         scratch=workdir,
         stats=executor_stats,
+        sink=arrived,
     )
     if cache is not None:
         cache.prune()
     for item, sub in zip(unique, subs, strict=True):
-        sub.provenance.update(item.provenance)
-        sub.provenance.setdefault("received", item.received.isoformat() if item.received else None)
         item.sub = sub.sub
         blocking = [f for f in sub.findings if f.rule in BLOCKING_READ]
         if blocking:
             item.status, item.reason = UNREADABLE, blocking[0].message
         else:
             item.status = READ
+    frames = builder.frames([s.sub for s in subs])
     for item in items:
         if item.status == DUPLICATE:
             item.sub = first_by_hash[item.sha256].sub
@@ -152,14 +161,13 @@ def _run(
         if s.provenance.get("email_date")
     }
     received.update(email_dates)
-    sup = resolve_resubmissions(subs, received)
+    sup = resolve_resubmissions(frames.projects, received)
     by_sub = {s.sub: s for s in subs}
     for item in unique:
         if item.sub in sup.superseded:
             newer = by_sub[sup.superseded[item.sub]]
             item.status, item.reason = SUPERSEDED, f"已被 {newer.file} 替代"
 
-    frames = build_frames(subs)
     roster = None
     if roster_path is not None:
         from perfxl.roster import load_roster
@@ -218,6 +226,12 @@ def _run(
             "cache": {**cache.stats(), "read": len(unique) - cache.hits} if cache else None,
         },
     )
+
+
+def _take_provenance(item: InputFile, sub: Submission) -> None:
+    """Where the file came from (mail, zip, folder) goes with its reading into the frames."""
+    sub.provenance.update(item.provenance)
+    sub.provenance.setdefault("received", item.received.isoformat() if item.received else None)
 
 
 def _wall_clock(d: dt.datetime) -> dt.datetime:
