@@ -102,6 +102,18 @@ def hits(df: pd.DataFrame, **columns: Any) -> pd.DataFrame:
     return pd.DataFrame(data, index=df.index)
 
 
+def map_distinct(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """`fn` over each distinct value once, spread back over the rows: forms repeat their labels,
+    marks and placeholders thousands of times in a batch. Blanks (None/NaN) reach `fn` as None."""
+    if s.empty:
+        return pd.Series([], index=s.index, dtype=object)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(v) for v in uniques]
+    mapped[-1] = fn(None)  # code -1: a blank
+    return pd.Series(mapped.take(codes), index=s.index)
+
+
 def field_cell(projects: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
     """(sheet, cell) Series of a project field, from the refs the reader recorded."""
     refs = projects["refs"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import parse, scoring
-from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, rule
 from perfxl.findings import declare
 from perfxl.scoring import ITEM_SATISFACTION
 from perfxl.scoring import score_item_key as _item_key
@@ -63,8 +63,14 @@ def _text(s: pd.Series) -> pd.Series:
 
 def _blank(s: pd.Series) -> pd.Series:
     """Empty, or only a placeholder such as "无" or "/" (no explanation was written)."""
-    core = _text(s).str.replace(r"[\s\W_]+", "", regex=True)
-    return core.isin(BLANK_TEXTS)
+    return map_distinct(s, _is_blank_text).astype(bool)
+
+
+_NOT_WORD = re.compile(r"[\s\W_]+")
+
+
+def _is_blank_text(v: object) -> bool:
+    return _NOT_WORD.sub("", "" if v is None else str(v)) in BLANK_TEXTS
 
 
 def _flag(s: pd.Series) -> pd.Series:

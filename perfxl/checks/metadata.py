@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import parse
-from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, rule
 
 # Province-level names stripped before comparing organisations: "海南省商务厅…" and "省商务厅…"
 # are the same body, and units drop the province in their own evaluator rows.
@@ -383,7 +383,7 @@ def m04_ticks(ctx: Ctx) -> pd.DataFrame | None:
 
 def _typos(texts: pd.Series) -> pd.Series:
     """(wrong, right) pairs per text; empty lists for clean ones."""
-    return texts.map(lambda v: parse.typo_fix(v)[1] if isinstance(v, str) else [])
+    return map_distinct(texts, lambda v: parse.typo_fix(v)[1] if isinstance(v, str) else [])
 
 
 @rule(
