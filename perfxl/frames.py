@@ -238,14 +238,13 @@ def _text_as_object(df: pd.DataFrame) -> pd.DataFrame:
         df[text] = df[text].astype(object)
     # one blank in object columns: pandas makes it None or NaN depending on how a column was
     # built (and a chunked build would differ from a whole one); checks see None
-    for c in df.columns:
-        col = df[c]
-        if col.dtype == object:
-            blank = col.isna().to_numpy()
-            if blank.any():
-                values = col.to_numpy(copy=True)
-                values[blank] = None
-                df[c] = values
+    obj = [c for c, t in df.dtypes.items() if t == object]
+    if obj and len(df):
+        values = df[obj].to_numpy(dtype=object, copy=True)  # one pass over the object block
+        blank = pd.isna(values)
+        if blank.any():
+            values[blank] = None
+            df[obj] = values
     return df
 
 
