@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,29 +57,62 @@ def naive_pandas(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t, done
 
 
-def perfxl_process(folder: Path, jobs: int) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of `perfxl run` as a separate process."""
-    with tempfile.TemporaryDirectory() as out:
+def perfxl_process(
+    folder: Path, jobs: int, out: Path | None = None, extra: tuple[str, ...] = ("--no-cache",)
+) -> tuple[float, float, float]:
+    """Wall time, peak RSS (MB) of the `perfxl run` process and the largest of its reading
+    processes; by default without the reading cache, so every file is read."""
+    with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        subprocess.run(
+        proc = subprocess.run(
             [
                 sys.executable,
-                "-m",
-                "perfxl",
+                "-c",
+                "import resource, sys\n"
+                "from perfxl.cli import main\n"
+                "try:\n    main(sys.argv[1:])\n"
+                "except SystemExit:\n    pass\n"
+                "r = resource.getrusage\n"
+                "print(r(resource.RUSAGE_SELF).ru_maxrss, r(resource.RUSAGE_CHILDREN).ru_maxrss,"
+                " file=sys.stderr)",
                 "run",
                 str(folder),
                 "-o",
-                out,
+                str(out or Path(tmp) / "out"),
                 "--jobs",
                 str(jobs),
                 "--no-progress",
+                *extra,
             ],
             check=False,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return wall, peak
+    last = (proc.stderr.strip().splitlines() or [""])[-1].split()
+    if len(last) == 2 and all(x.isdigit() for x in last):
+        return wall, int(last[0]) / 1024, int(last[1]) / 1024
+    return wall, float("nan"), float("nan")
+
+
+def reruns(folder: Path, jobs: int) -> list[tuple[str, float]]:
+    """A season's re-runs on a copy of the folder: a full run, the same files again, and one
+    file changed (replaced by a new workbook), each reading only what the cache does not hold."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_corpus import make
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work, out = Path(tmp) / "in", Path(tmp) / "out"
+        shutil.copytree(folder, work)
+        times = [("full run, no cache (--no-cache)", perfxl_process(work, jobs, out)[0])]
+        times.append(("full run, filling the cache", perfxl_process(work, jobs, out, ())[0]))
+        times.append(("re-run, nothing changed", perfxl_process(work, jobs, out, ())[0]))
+        victim = _files(work)[len(_files(work)) // 2]
+        fresh = make(1, Path(tmp) / "new", seed=len(_files(work)) + 7919)[0]
+        victim.write_bytes(fresh.read_bytes())
+        times.append(("re-run, one file changed", perfxl_process(work, jobs, out, ())[0]))
+    return times
 
 
 def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
@@ -121,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--skip-naive", action="store_true", help="skip the slow pandas.read_excel loop"
     )
+    ap.add_argument(
+        "--rerun",
+        action="store_true",
+        help="also time re-runs with the reading cache (nothing changed, one file changed)",
+    )
     args = ap.parse_args(argv)
     files = _files(args.folder)
     if not files:
@@ -129,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(files)
     floor = calamine_floor(files)
     naive = naive_pandas(files) if not args.skip_naive else (float("nan"), 0)
-    wall, peak = perfxl_process(args.folder, args.jobs)
+    wall, peak, worker_peak = perfxl_process(args.folder, args.jobs)
     stages = perfxl_stages(args.folder, args.jobs)
     print(f"{n} workbooks in {args.folder}, --jobs {args.jobs}")
     print(
@@ -141,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"  {'perfxl run, whole process':40s} {wall:8.2f} s  {wall / n * 1000:7.2f} ms/workbook, peak {peak:.0f} MB"
+        f" (reading processes: {worker_peak:.0f} MB each at most)"
     )
     for k, v in stages.items():
         print(f"    {k:38s} {v:8.2f} s")
@@ -148,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if naive[1]:
         per_naive = naive[0] / naive[1]
         print(f"  ratio naive loop / perfxl run            {per_naive / (wall / n):8.1f}×")
+    if args.rerun:
+        times = reruns(args.folder, args.jobs)
+        print("  re-runs on a copy of the folder (perfxl run, whole process):")
+        for label, sec in times:
+            print(f"    {label:38s} {sec:8.2f} s")
+        print(f"  ratio one file changed / full run        {times[-1][1] / times[0][1]:8.2f}")
     return 0
 
 
