@@ -187,10 +187,16 @@ class CheckResult:
 
 
 def _restrict(frames: Frames, keep: set[str]) -> Frames:
+    """The frames of the submissions in `keep`. Frames that keep every row are shared, not
+    copied (copy-on-write: the checks' added columns do not reach the caller's frames)."""
     parts = {}
     for name in frames.names():
         df = getattr(frames, name)
-        parts[name] = df[df["sub"].isin(keep)].reset_index(drop=True) if name != "findings" else df
+        if name == "findings":
+            parts[name] = df
+            continue
+        mask = df["sub"].isin(keep)
+        parts[name] = df.copy(deep=False) if mask.all() else df[mask].reset_index(drop=True)
     return Frames(**parts, extra=frames.extra)
 
 
