@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 TEMPLATE_VERSION = "1.0"
 META_SHEET = "_meta"
@@ -205,6 +206,7 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+@lru_cache(maxsize=1024)
 def col_letters(index: int) -> str:
     """0 -> 'A'."""
     s = ""
@@ -223,8 +225,10 @@ def parse_a1(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col_index(m.group(1))
 
 
+@lru_cache(maxsize=1 << 16)
 def a1(row: int, col: int) -> str:
-    """Zero-based (row, col) -> 'B3'."""
+    """Zero-based (row, col) -> 'B3'. Memoised: a reading asks for the same few hundred
+    addresses of every form, and the frames then hold one string per address."""
     return f"{col_letters(col)}{row + 1}"
 
 
