@@ -117,3 +117,28 @@ def assert_quiet(result: CheckResult, rule_id: str) -> None:
     """The rule produced no finding (the passing case the meta-test looks for)."""
     rows = rule_rows(result, rule_id)
     assert rows.empty, f"{rule_id} fired unexpectedly: {rows['message'].tolist()}"
+
+
+def run_outputs(out: Path) -> dict[str, Any]:
+    """What `perfxl run` wrote into `out`, less what legitimately differs between two runs
+    (times, options): two runs that should agree compare equal on this."""
+    import python_calamine
+
+    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    for key in ("started", "finished", "options"):
+        data.pop(key)
+    book = python_calamine.CalamineWorkbook.from_path(str(out / "summary.xlsx"))
+    sheets = {
+        name: [
+            ["<when>" if str(v).startswith("运行于") else v for v in row]  # 总览: time taken
+            for row in book.get_sheet_by_name(name).to_python()
+        ]
+        for name in book.sheet_names
+        if name != "运行信息"  # run times and options
+    }
+    return {
+        "projects.csv": (out / "projects.csv").read_bytes(),
+        "findings.csv": (out / "findings.csv").read_bytes(),
+        "run.json": data,
+        "summary.xlsx": sheets,
+    }

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import run_outputs
 
 import perfxl.batch
 import perfxl.cache
@@ -91,30 +92,6 @@ def _options(out: Path) -> dict[str, Any]:
     return json.loads((out / "run.json").read_text(encoding="utf-8"))["options"]
 
 
-def _outputs(out: Path) -> dict[str, Any]:
-    """What a run wrote, less what legitimately differs between two runs (times, options)."""
-    import python_calamine
-
-    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    for key in ("started", "finished", "options"):
-        data.pop(key)
-    book = python_calamine.CalamineWorkbook.from_path(str(out / "summary.xlsx"))
-    sheets = {
-        name: [
-            ["<when>" if str(v).startswith("运行于") else v for v in row]  # 总览: time taken
-            for row in book.get_sheet_by_name(name).to_python()
-        ]
-        for name in book.sheet_names
-        if name != "运行信息"  # run times and options
-    }
-    return {
-        "projects.csv": (out / "projects.csv").read_bytes(),
-        "findings.csv": (out / "findings.csv").read_bytes(),
-        "run.json": data,
-        "summary.xlsx": sheets,
-    }
-
-
 def _entries(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.json") if p.parent.parent.parent == root)
 
@@ -152,7 +129,7 @@ def test_second_run_reads_only_the_changed_file(bench, tmp_path, reads) -> None:
     }
     assert len(_entries(out / CACHE)) == 5
     assert (out / CACHE / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
-    before = _outputs(out)
+    before = run_outputs(out)
 
     # one unit resubmits, another file is renamed: only the changed one is read
     s = bench.national()
@@ -174,8 +151,8 @@ def test_second_run_reads_only_the_changed_file(bench, tmp_path, reads) -> None:
     assert len(reads) == 5
     assert not (fresh / CACHE).exists()
     assert _options(fresh)["cache"] is None
-    assert _outputs(out) == _outputs(fresh)
-    assert _outputs(out)["projects.csv"] != before["projects.csv"]
+    assert run_outputs(out) == run_outputs(fresh)
+    assert run_outputs(out)["projects.csv"] != before["projects.csv"]
     # a renamed file is shown under its new name
     assert "改名后.xlsx" in (out / "projects.csv").read_text(encoding="utf-8-sig")
 

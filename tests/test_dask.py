@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_outputs
 
 from perfxl.cli import main
 
@@ -46,30 +47,6 @@ def _perfxl(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
         env=_env(tmp, **env),
         cwd=ROOT,
     )
-
-
-def _outputs(out: Path) -> dict[str, Any]:
-    """What a run wrote, less what legitimately differs between two runs (times, options)."""
-    import python_calamine
-
-    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    for key in ("started", "finished", "options"):
-        data.pop(key)
-    book = python_calamine.CalamineWorkbook.from_path(str(out / "summary.xlsx"))
-    sheets = {
-        name: [
-            ["<when>" if str(v).startswith("运行于") else v for v in row]
-            for row in book.get_sheet_by_name(name).to_python()
-        ]
-        for name in book.sheet_names
-        if name != "运行信息"
-    }
-    return {
-        "projects.csv": (out / "projects.csv").read_bytes(),
-        "findings.csv": (out / "findings.csv").read_bytes(),
-        "run.json": data,
-        "summary.xlsx": sheets,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +90,7 @@ def test_local_dask_cluster_gives_the_local_results(inputs, local_run, tmp_path)
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert _outputs(out) == _outputs(local_run)
+    assert run_outputs(out) == run_outputs(local_run)
     options = json.loads((out / "run.json").read_text(encoding="utf-8"))["options"]
     spread = options["dask"]
     assert options["executor"] == "dask" and spread["workers"] == 2
@@ -192,7 +169,7 @@ def test_an_existing_cluster_gives_the_local_results(inputs, local_run, tmp_path
         assert address.startswith("tcp://127.0.0.1:")
         done = _perfxl(tmp_path, "run", str(inputs), "-o", str(out), "--scheduler", address)
         assert done.returncode == 1, done.stderr
-        assert _outputs(out) == _outputs(local_run)
+        assert run_outputs(out) == run_outputs(local_run)
         options = json.loads((out / "run.json").read_text(encoding="utf-8"))["options"]
         assert options["scheduler"] == address and options["executor"] == "dask"
         assert options["dask"]["workers"] == 2 and options["dask"]["files_on_cluster"] > 20
@@ -201,7 +178,7 @@ def test_an_existing_cluster_gives_the_local_results(inputs, local_run, tmp_path
         assert again.returncode == 1, again.stderr
         options = json.loads((out / "run.json").read_text(encoding="utf-8"))["options"]
         assert options["cache"]["read"] == 0 and options["dask"]["tasks"] == 0
-        assert _outputs(out) == _outputs(local_run)
+        assert run_outputs(out) == run_outputs(local_run)
 
 
 @needs_dask
