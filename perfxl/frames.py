@@ -406,8 +406,8 @@ def _share_repeats(df: pd.DataFrame) -> None:
 def _concat(pieces: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate chunk frames, each column typed as if the batch had been built in one go: a
     chunk where a number or text column happens to be blank must not make it an object column.
-    (Where files disagree on a column's type, it is an object column either way; its blanks may
-    then be None or NaN, which pandas treats alike.)"""
+    (Where files disagree on a column's type it is an object column either way.) Blanks in object
+    columns come out as None, as in `build_frames`."""
     pieces = [df for df in pieces if len(df)] or pieces[:1]
     if len(pieces) > 1:
         columns = list(dict.fromkeys(c for df in pieces for c in df.columns))
