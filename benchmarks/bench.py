@@ -148,9 +148,11 @@ def _best(timings: Iterable[Timing]) -> Timing:
 
 
 def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
+    """perfxl's stages in this process, as `perfxl run` chains them (frames are made while the
+    files are read; "assemble" is what is left once the last file is in)."""
     from perfxl.batch import discover, hash_inputs, read_all
     from perfxl.checks.engine import run_checks
-    from perfxl.frames import build_frames
+    from perfxl.frames import FrameBuilder
     from perfxl.run import run_batch
     from perfxl.writer import write_outputs
 
@@ -162,10 +164,11 @@ def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
         hash_inputs(items)
         out["discover+hash"] = time.perf_counter() - t
         t = time.perf_counter()
-        subs = read_all(items, jobs=jobs)
+        builder = FrameBuilder()
+        subs = read_all(items, jobs=jobs, sink=builder.add)
         out["read"] = time.perf_counter() - t
         t = time.perf_counter()
-        frames = build_frames(subs)
+        frames = builder.frames([s.sub for s in subs])
         out["assemble"] = time.perf_counter() - t
         t = time.perf_counter()
         run_checks(frames)
