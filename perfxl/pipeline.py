@@ -93,8 +93,8 @@ def project_rows(report: Report) -> pd.DataFrame:
     r = report.results.reindex(p.index)
     superseded = report.extra.get("superseded", {})
     rows = []
-    for sub, row in p.iterrows():
-        res = r.loc[sub]
+    # plain dicts: iterrows and .loc cost ~0.25 ms a row, seconds at 20,000 projects
+    for sub, row, res in zip(p.index, p.to_dict("records"), r.to_dict("records"), strict=True):
         blocked = bool(row.get("blocked"))
         errors = int(res.get("errors", 0) or 0)
         if sub in superseded:
@@ -166,7 +166,7 @@ PROJECT_ROW_COLUMNS = (
 )
 
 
-def _year(row: pd.Series) -> int | None:
+def _year(row: pd.Series | dict[str, Any]) -> int | None:
     for key in ("fiscal_year", "fiscal_year_inferred"):
         v = row.get(key)
         if v is not None and not (isinstance(v, float) and math.isnan(v)):
