@@ -20,6 +20,7 @@ import pandas as pd
 from perfxl import __version__
 from perfxl.config import DEFAULT, Config
 from perfxl.intake.mail import is_maildir, mail_kind
+from perfxl.intake.names import zip_member_name
 from perfxl.read import Submission, os_reason
 from perfxl.read.isolate import VETTED, Task, read_in_workers, read_task
 from perfxl.read.sniff import WORKBOOK_FORMATS, sniff
@@ -92,6 +93,20 @@ def safe_name(name: str, limit: int = 120) -> str:
     return base
 
 
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or "name(2).xlsx", "name(3).xlsx" … when an equal one (case aside) is in `taken`;
+    the name returned is added to `taken`."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, k = name, 1
+    while candidate.lower() in taken:
+        k += 1
+        candidate = f"{stem}({k}).{ext}" if ext else f"{stem}({k})"
+    taken.add(candidate.lower())
+    return candidate
+
+
 def display_name(text: str) -> str:
     """A path as users see it: undecodable bytes read as GBK where they can be, controls as ?."""
     if _SURROGATE.search(text):
@@ -117,16 +132,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _decode_member(info: zipfile.ZipInfo) -> str:
-    """Zip member names: UTF-8 when flagged, else (Chinese Windows) GBK, read as gb18030."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
 
 
 def discover(
@@ -308,7 +313,7 @@ def _add_zip(
         for info in members:
             if info.is_dir():
                 continue
-            name = _decode_member(info)
+            name = zip_member_name(info)
             shown = f"{display}/{display_name(name)}"
             ext = Path(name).suffix.lower()
             if ext not in WORKBOOK_EXTS and ext != ".zip":

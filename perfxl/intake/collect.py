@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfxl import __version__
-from perfxl.batch import MAX_MEMBER_BYTES, WORKBOOK_EXTS, safe_name
+from perfxl.batch import MAX_MEMBER_BYTES, WORKBOOK_EXTS, safe_name, unique_name
 from perfxl.intake.inputs import OTHER, WORKBOOK, ZIP, classify, skip_reason
 from perfxl.intake.mail import Attachment, Mail, is_maildir, iter_mail, local_naive, mail_kind
 from perfxl.intake.names import zip_member_name
@@ -38,6 +38,16 @@ STATUS_ZH = {
     NO_ATTACHMENT: "邮件中没有附件",
 }
 MANIFEST = "manifest"
+# what the manifest says of the e-mail an attachment came in
+MAIL_FIELDS = (
+    "email_from",
+    "email_address",
+    "email_date",
+    "email_subject",
+    "message_id",
+    "email_sha256",
+    "mailbox",
+)
 COLUMNS = (
     "status",
     "status_zh",
@@ -48,13 +58,7 @@ COLUMNS = (
     "workbooks",
     "size",
     "sha256",
-    "email_from",
-    "email_address",
-    "email_date",
-    "email_subject",
-    "message_id",
-    "email_sha256",
-    "mailbox",
+    *MAIL_FIELDS,
 )
 
 
@@ -139,18 +143,7 @@ def _existing(outdir: Path) -> dict[str, str]:
 
 def _mail_fields(mail: Mail) -> dict[str, Any]:
     prov = mail.provenance()
-    return {
-        k: prov.get(k)
-        for k in (
-            "email_from",
-            "email_address",
-            "email_date",
-            "email_subject",
-            "message_id",
-            "email_sha256",
-            "mailbox",
-        )
-    }
+    return {k: prov.get(k) for k in MAIL_FIELDS}
 
 
 def _row(base: dict[str, Any], status: str, **values: Any) -> dict[str, Any]:
@@ -186,7 +179,7 @@ def _save(
             return _row(base, SKIPPED, reason=problem or "压缩包中没有工作簿", **values)
     if digest in by_hash:
         return _row(base, DUPLICATE, saved_as=by_hash[digest], **values)
-    name = _unique(_name(mail, att, kind), taken)
+    name = unique_name(_name(mail, att, kind), taken)
     target = outdir / name
     with atomic_path(target) as tmp:
         tmp.write_bytes(att.data)
@@ -210,18 +203,6 @@ def _name(mail: Mail, att: Attachment, kind: str) -> str:
     elif kind == ZIP and ext != ".zip":
         stem += ".zip"
     return safe_name(f"{stamp}_{safe_name(who, limit=24)}_{stem}", limit=140)
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    candidate, k = name, 1
-    while candidate.lower() in taken:
-        k += 1
-        candidate = f"{stem}({k}).{ext}" if ext else f"{stem}({k})"
-    taken.add(candidate.lower())
-    return candidate
 
 
 def zip_workbooks(data: bytes, depth: int = 0) -> tuple[list[str], str]:

@@ -8,7 +8,15 @@ import io
 import zipfile
 from pathlib import Path
 
-from perfxl.batch import SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile, _add_zip, safe_name
+from perfxl.batch import (
+    SKIPPED,
+    UNREADABLE,
+    WORKBOOK_EXTS,
+    InputFile,
+    _add_zip,
+    safe_name,
+    unique_name,
+)
 from perfxl.intake.mail import Attachment, Mail, iter_mail, local_naive
 from perfxl.read.sniff import sniff_bytes
 
@@ -92,21 +100,8 @@ def add_mailbox(
             continue
         seen: set[str] = set()
         for att in mail.attachments:
-            shown = f"{mail.source}/{_unique(safe_name(att.name), seen)}"
+            shown = f"{mail.source}/{unique_name(safe_name(att.name), seen)}"
             _add_attachment(mail, att, shown, path, folder, workdir, received, found, notes)
-
-
-def _unique(name: str, seen: set[str]) -> str:
-    """Two attachments of one mail may share a name: the second is shown as "name(2).xlsx"."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    candidate, k = name, 1
-    while candidate.lower() in seen:
-        k += 1
-        candidate = f"{stem}({k}).{ext}" if ext else f"{stem}({k})"
-    seen.add(candidate.lower())
-    return candidate
 
 
 def _add_attachment(
