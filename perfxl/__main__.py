@@ -1,6 +1,6 @@
 """Entry point for `python -m perfxl`."""
 
-from perfxl.cli import main
+from perfxl.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

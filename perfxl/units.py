@@ -82,40 +82,44 @@ def unit_dimension(unit: object) -> tuple[str, str, float] | None:
 def unit_mismatch(ind: pd.DataFrame) -> pd.Series:
     """Per row: "dimension" (% vs 个), "basis" (人 vs 人次), "scale" (人 vs 万人) or None, comparing
     the target's unit (or the 计量单位 column) with the unit written in the actual."""
-    t_unit = target_unit(ind)
-    a_unit = ind["a_unit"].where(_text(ind["a_unit"]).ne(""))
-    both = t_unit.notna() & a_unit.notna() & _quant_actual(ind)
-    out = pd.Series(None, index=ind.index, dtype=object)
-    if not both.any():
-        return out
-    units = pd.unique(pd.concat([t_unit[both], a_unit[both]]))
-    dims = {u: unit_dimension(u) for u in units}  # a handful of distinct units per batch
-    td = t_unit[both].map(dims)
-    ad = a_unit[both].map(dims)
-    known = td.notna() & ad.notna()
-    fam_t, fam_a = td.map(lambda d: d and d[0]), ad.map(lambda d: d and d[0])
-    sub_t, sub_a = td.map(lambda d: d and d[1]), ad.map(lambda d: d and d[1])
-    fac_t = td.map(lambda d: d[2] if d else math.nan).astype(float)
-    fac_a = ad.map(lambda d: d[2] if d else math.nan).astype(float)
-    family = known & fam_t.ne(fam_a)
-    basis = known & ~family & sub_t.ne(sub_a)
-    scale = known & ~family & ~basis & ((fac_t / fac_a).sub(1).abs() > 1e-9)
-    kind = np.select([family, basis, scale], ["dimension", "basis", "scale"], default=None)
-    out[both] = kind
-    return out
+    return compare_units(ind)[0]
 
 
 def scale_factor(ind: pd.DataFrame) -> pd.Series:
     """Factor that brings the actual into the target's unit where they differ only in scale
     (人 vs 万人, 元 vs 万元); 1.0 elsewhere."""
+    return compare_units(ind)[1]
+
+
+def compare_units(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(unit_mismatch, scale_factor) in one pass: both start from the same target and actual
+    units, and each pandas call costs ~0.1 ms on the small batch of a single `perfxl check`."""
     t_unit = target_unit(ind)
     a_unit = ind["a_unit"].where(_text(ind["a_unit"]).ne(""))
-    out = pd.Series(1.0, index=ind.index)
-    both = t_unit.notna() & a_unit.notna()
+    mismatch = pd.Series(None, index=ind.index, dtype=object)
+    factor = pd.Series(1.0, index=ind.index)
+    both = (t_unit.notna() & a_unit.notna()).to_numpy()
     if not both.any():
-        return out
-    dims = {u: unit_dimension(u) for u in pd.unique(pd.concat([t_unit[both], a_unit[both]]))}
-    fac_t = t_unit[both].map(lambda u: dims[u][2] if dims.get(u) else math.nan).astype(float)
-    fac_a = a_unit[both].map(lambda u: dims[u][2] if dims.get(u) else math.nan).astype(float)
-    out[both] = (fac_a / fac_t).fillna(1.0)
-    return out
+        return mismatch, factor
+    t_both, a_both = t_unit.to_numpy()[both], a_unit.to_numpy()[both]
+    # a handful of distinct units per batch: look each up once
+    dims = {u: unit_dimension(u) for u in pd.unique(np.concatenate([t_both, a_both]))}
+    td = [dims[u] for u in t_both]
+    ad = [dims[u] for u in a_both]
+    fac_t = np.array([d[2] if d else math.nan for d in td], dtype=float)
+    fac_a = np.array([d[2] if d else math.nan for d in ad], dtype=float)
+    ratio = fac_a / fac_t
+    factor[both] = np.where(np.isnan(ratio), 1.0, ratio)
+
+    known = np.array([t is not None and a is not None for t, a in zip(td, ad, strict=True)])
+    family = known & np.array([bool(t and a and t[0] != a[0]) for t, a in zip(td, ad, strict=True)])
+    basis = known & ~family & np.array(
+        [bool(t and a and t[1] != a[1]) for t, a in zip(td, ad, strict=True)]
+    )
+    with np.errstate(invalid="ignore"):
+        scale = known & ~family & ~basis & (np.abs(fac_t / fac_a - 1) > 1e-9)
+    kind = np.select([family, basis, scale], ["dimension", "basis", "scale"], default=None)
+    # the mismatch only speaks of numeric actuals (a text actual has no unit to compare)
+    quant = _quant_actual(ind).to_numpy()[both]
+    mismatch[both] = np.where(quant, kind, None)
+    return mismatch, factor

@@ -143,3 +143,30 @@ def test_empty_file(tmp_path) -> None:
     bad.write_bytes(b"")
     data = json.loads(_invoke("check", "--json", str(bad)).output)
     assert data["submissions"][0]["findings"][0]["rule"] == "R04"
+
+
+def _as_process(*args: str, **kw):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "perfxl", *args], capture_output=True, text=True, timeout=120, **kw
+    )
+
+
+def test_as_a_process_output_and_exit_codes_survive_the_quick_exit(bench, tmp_path) -> None:
+    """`check` ends with os._exit (no interpreter teardown): everything printed must still
+    arrive through a pipe, with the same exit codes as in-process."""
+    s = bench.national()
+    s["fields"]["grade_reported"] = "良"
+    bad = bench.build(s)
+    clean = bench.build(bench.national())
+    proc = _as_process("check", "--json", str(bad), str(clean))
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout) == json.loads(_invoke("check", "--json", str(bad), str(clean)).output)
+    ok = _as_process("check", str(clean))
+    assert ok.returncode == 0 and ok.stdout == _invoke("check", str(clean)).output
+    missing = _as_process("check", str(tmp_path / "nope.xlsx"))
+    assert missing.returncode == 2 and "文件不存在" in missing.stderr
+    listed = _as_process("rules")
+    assert listed.returncode == 0 and "S01" in listed.stdout and "G07" in listed.stdout
