@@ -70,3 +70,32 @@ def test_bench_runs_side_by_side_and_prints_the_ratios(corpus) -> None:
         assert label in out, label
     peak = [line for line in out.splitlines() if "perfxl run, whole process" in line][0]
     assert " MB" in peak and "nan" not in peak  # the run process reported its peak memory
+
+
+def test_bench_check_times_one_workbook_next_to_the_pandas_import() -> None:
+    sample = ROOT / "samples" / "临江市第一中学_校舍维修改造_2024.xlsx"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_check.py"), str(sample), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = dict(
+        line.strip().rsplit(None, 1)
+        for line in proc.stdout.splitlines()[1:]
+        if line.startswith("  ") and "in-process" not in line
+    )
+    for label in (
+        "python (empty interpreter)",
+        "python -c 'import pandas'",
+        "python-calamine read, every sheet",
+        "perfxl check FILE",
+        "perfxl own (check − import pandas)",
+    ):
+        assert float(rows[label]) > 0 or label.startswith("perfxl own"), label
+    assert float(rows["perfxl check FILE"]) > float(rows["python (empty interpreter)"])
+    stages = [line for line in proc.stdout.splitlines() if "in-process" in line][0]
+    for stage in ("import pandas", "read", "frames", "checks", "table"):
+        assert f"{stage} " in stages and " ms" in stages, stage
