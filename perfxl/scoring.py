@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -294,47 +295,50 @@ def _txt(s: pd.Series) -> pd.Series:
     return s.where(s.notna(), "").astype(str)
 
 
+def _per_distinct(columns: list[pd.Series], fn: object) -> pd.Series:
+    """fn(*texts) once per distinct combination of the columns' texts, spread over the rows:
+    a batch repeats the same labels thousands of times, and ~15 pandas string searches cost
+    more than the rules that use them on a one-workbook batch."""
+    texts = [_txt(c).to_numpy(dtype=object) for c in columns]
+    seen: dict[tuple[str, ...], object] = {}
+    out = []
+    for key in zip(*texts, strict=True):
+        if key not in seen:
+            seen[key] = fn(*key)  # type: ignore[operator]
+        out.append(seen[key])
+    index = columns[0].index
+    return pd.Series(out, index=index, dtype=object) if out else pd.Series([], index=index, dtype=object)
+
+
+def _item_of_label(level3: str, level2: str, level1: str) -> str | None:
+    performance = re.search("产出|效益", level2) or (level2 == "" and "绩效" in level1)
+    if not performance:
+        return None
+    return next((key for pat, key in ITEM_LABEL_KEYS if re.search(pat, level3)), None)
+
+
 def score_item_key(items: pd.DataFrame) -> pd.Series:
     """The 三级 item a scoring-table row stands for; None outside 项目产出/项目效益 (the 决策 and
     管理 items such as 到位时效 are judged on process, not on a target)."""
-    text = _txt(items["level3"])
-    level2, level1 = _txt(items["level2"]), _txt(items["level1"])
-    performance = level2.str.contains("产出|效益") | (level2.eq("") & level1.str.contains("绩效"))
-    conds = [performance & text.str.contains(pat) for pat, _ in ITEM_LABEL_KEYS]
-    return pd.Series(
-        np.select(conds, [k for _, k in ITEM_LABEL_KEYS], default=None),
-        index=items.index,
-        dtype=object,
-    )
+    return _per_distinct([items["level3"], items["level2"], items["level1"]], _item_of_label)
+
+
+def _item_of_target(level1: str, name: str, unit: str, t_unit: str, a_unit: str) -> str | None:
+    if "满意" in name or "满意" in level1:
+        return ITEM_SATISFACTION
+    if "成本" in level1:
+        return ITEM_COST
+    if "产出" in level1:
+        words = f"{name} {unit} {t_unit} {a_unit}"
+        return next((item for pat, item in OUTPUT_KEYS if re.search(pat, words)), ITEM_QUANTITY)
+    if re.search("成效|效益|效果|效率", level1):
+        return next((item for pat, item in BENEFIT_KEYS if re.search(pat, name)), ITEM_SOCIAL)
+    return None
 
 
 def target_score_items(ind: pd.DataFrame) -> pd.Series:
-    """The 三级 scoring item each target row evidences (RULES b.5 mapping; [I])."""
-    l1 = _txt(ind["level1"])
-    words = (
-        _txt(ind["name"])
-        + " "
-        + _txt(ind["unit"])
-        + " "
-        + _txt(ind["t_unit"])
-        + " "
-        + _txt(ind["a_unit"])
-    )
-    name = _txt(ind["name"])
-    satisfaction = name.str.contains("满意") | l1.str.contains("满意")
-    output = l1.str.contains("产出")
-    cost_l1 = l1.str.contains("成本")
-    benefit = l1.str.contains("成效|效益|效果|效率")
-    conds = [satisfaction, cost_l1]
-    choices = [ITEM_SATISFACTION, ITEM_COST]
-    for pat, item in OUTPUT_KEYS:
-        conds.append(output & words.str.contains(pat))
-        choices.append(item)
-    conds.append(output)
-    choices.append(ITEM_QUANTITY)
-    for pat, item in BENEFIT_KEYS:
-        conds.append(benefit & name.str.contains(pat))
-        choices.append(item)
-    conds.append(benefit)
-    choices.append(ITEM_SOCIAL)
-    return pd.Series(np.select(conds, choices, default=None), index=ind.index, dtype=object)
+    """The 三级 scoring item each target row evidences (RULES b.5 mapping; [I]): satisfaction
+    first, then 成本, then 产出 by the words of its name and units (quantity when none says
+    otherwise), then 效益 by its name (social when none does)."""
+    columns = [ind[c] for c in ("level1", "name", "unit", "t_unit", "a_unit")]
+    return _per_distinct(columns, _item_of_target)
