@@ -306,8 +306,7 @@ def _per_distinct(columns: list[pd.Series], fn: object) -> pd.Series:
         if key not in seen:
             seen[key] = fn(*key)  # type: ignore[operator]
         out.append(seen[key])
-    index = columns[0].index
-    return pd.Series(out, index=index, dtype=object) if out else pd.Series([], index=index, dtype=object)
+    return pd.Series(out, index=columns[0].index, dtype=object)
 
 
 def _item_of_label(level3: str, level2: str, level1: str) -> str | None:

@@ -113,8 +113,10 @@ def compare_units(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
     known = np.array([t is not None and a is not None for t, a in zip(td, ad, strict=True)])
     family = known & np.array([bool(t and a and t[0] != a[0]) for t, a in zip(td, ad, strict=True)])
-    basis = known & ~family & np.array(
-        [bool(t and a and t[1] != a[1]) for t, a in zip(td, ad, strict=True)]
+    basis = (
+        known
+        & ~family
+        & np.array([bool(t and a and t[1] != a[1]) for t, a in zip(td, ad, strict=True)])
     )
     with np.errstate(invalid="ignore"):
         scale = known & ~family & ~basis & (np.abs(fac_t / fac_a - 1) > 1e-9)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.checks.engine import Ctx, field_cell, rule
 from perfxl.findings import declare
 from perfxl.roster import match_subs
 
@@ -158,6 +158,10 @@ def d02_duplicates(ctx: Ctx) -> pd.DataFrame | None:
     ),
 )
 def d04_distribution(ctx: Ctx) -> pd.DataFrame | None:
+    cfg = ctx.cfg
+    # no department can reach min_projects when the whole batch has fewer (a one-workbook check)
+    if ctx.projects["dept"].notna().sum() < cfg.department.min_projects:
+        return None
     p = ctx.projects[["sub", "dept"]].copy()
     res = ctx.results.reindex(p["sub"])
     p["total"] = res["total_calc"].to_numpy()
@@ -173,7 +177,6 @@ def d04_distribution(ctx: Ctx) -> pd.DataFrame | None:
             "stdev": g["total"].std(ddof=0),
         }
     )
-    cfg = ctx.cfg
     bad = stats[
         (stats["n"] >= cfg.department.min_projects)
         & (
@@ -211,10 +214,6 @@ declare(
         "to reconcile Σ projects against; the roster's 批复预算 is reconciled per project by D05 instead"
     ),
 )
-
-
-def _unused(ctx: Ctx) -> None:  # pragma: no cover - keeps hits imported for family symmetry
-    hits(ctx.projects)
 
 
 # D06 is raised by the run (perfxl/run.py) when a newer version of a project replaces a file.

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl import parse
-from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, rule
+from perfxl.checks.engine import Ctx, field_cell, hits, rule
 
 # Province-level names stripped before comparing organisations: "海南省商务厅…" and "省商务厅…"
 # are the same body, and units drop the province in their own evaluator rows.
@@ -72,14 +72,31 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, errors="coerce")
 
 
+def _dates_if_any(p: pd.DataFrame, key: str) -> pd.Series | None:
+    """`_dates` of a column, or None when it is absent or all blank (no date can come of it)."""
+    if key not in p.columns or not p[key].notna().any():
+        return None
+    return _dates(p[key])
+
+
+def _values(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column's values as an object array, all None when this batch's profiles lack it."""
+    if name in df.columns:
+        return df[name].to_numpy(dtype=object)
+    return np.full(len(df), None, dtype=object)
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """The non-empty hit tables one after another (as `pd.concat(ignore_index=True)`), or None."""
+    parts = [x for x in parts if x is not None and not x.empty]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
+
+
 # ---------------------------------------------------------------------------- M01
-
-
-@cached
-def _narrative_year(ctx: Ctx) -> pd.Series:
-    """Per submission, the year its narrative talks about (the reader records it)."""
-    p = ctx.projects
-    return pd.to_numeric(column(p, "fiscal_year_narrative"), errors="coerce").set_axis(p["sub"])
 
 
 @rule(
@@ -98,13 +115,15 @@ def m01_fiscal_year(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
     fy = pd.to_numeric(p["fiscal_year"], errors="coerce")
     inferred = pd.to_numeric(column(p, "fiscal_year_inferred"), errors="coerce")
-    nyear = p["sub"].map(_narrative_year(ctx)).astype(float)
     parts = []
+    # each part is skipped when its mask cannot select anything: on a one-workbook batch the
+    # pandas calls cost more than the checks
 
     # (a) no fiscal year stated
-    a = p[fy.isna()]
-    if not a.empty:
-        guess = inferred[fy.isna()]
+    missing = fy.isna()
+    if missing.any():
+        a = p[missing]
+        guess = inferred[missing]
         sheet, cell = field_cell(a, "fiscal_year")
         has = guess.notna()
         g = guess.map(lambda v: str(int(v)) if v == v else "")
@@ -119,47 +138,50 @@ def m01_fiscal_year(ctx: Ctx) -> pd.DataFrame | None:
             )
         )
 
-    # (b) a stated year the narrative contradicts
-    b_mask = fy.notna() & nyear.notna() & (fy != nyear)
-    b = p[b_mask]
-    if not b.empty:
-        sheet, cell = field_cell(b, "fiscal_year")
-        f, n = fy[b_mask].astype(int).astype(str), nyear[b_mask].astype(int).astype(str)
-        parts.append(
-            hits(
-                b,
-                sheet=sheet,
-                cell=cell,
-                observed=fy[b_mask],
-                expected=nyear[b_mask],
-                what="评价年度 " + f + "年，报告正文 " + n + "年",
+    # (b) a stated year the narrative (the year the reader found in it) contradicts
+    if "fiscal_year_narrative" in p.columns and not missing.all():
+        nyear = pd.to_numeric(p["fiscal_year_narrative"], errors="coerce").astype(float)
+        b_mask = fy.notna() & nyear.notna() & (fy != nyear)
+        if b_mask.any():
+            b = p[b_mask]
+            sheet, cell = field_cell(b, "fiscal_year")
+            f, n = fy[b_mask].astype(int).astype(str), nyear[b_mask].astype(int).astype(str)
+            parts.append(
+                hits(
+                    b,
+                    sheet=sheet,
+                    cell=cell,
+                    observed=fy[b_mask],
+                    expected=nyear[b_mask],
+                    what="评价年度 " + f + "年，报告正文 " + n + "年",
+                )
             )
-        )
 
     # (c) a completion evaluation dated inside the fiscal year it evaluates; of a date range
     # the end counts, since the work may well be prepared before the year closes
-    year = fy.fillna(inferred)
-    when = _dates(column(p, "eval_date")).fillna(_dates(column(p, "eval_date_start")))
-    year_end = pd.to_datetime(year.map(lambda y: f"{int(y)}-12-31" if y == y else None))
-    in_progress = column(p, "eval_type").astype(object).eq("实施过程评价")
-    c_mask = when.notna() & year_end.notna() & (when <= year_end) & ~in_progress
-    c = p[c_mask]
-    if not c.empty:
-        sheet, cell = field_cell(c, "eval_date")
-        y = year[c_mask].astype(int).astype(str)
-        d = when[c_mask].dt.strftime("%Y-%m-%d")
-        parts.append(
-            hits(
-                c,
-                sheet=sheet,
-                cell=cell,
-                observed=d,
-                expected="晚于 " + y + "-12-31",
-                what="评价年度 " + y + "年，评价时间 " + d,
+    end, start = _dates_if_any(p, "eval_date"), _dates_if_any(p, "eval_date_start")
+    if end is not None or start is not None:
+        year = fy.fillna(inferred)
+        when = start if end is None else end if start is None else end.fillna(start)
+        year_end = pd.to_datetime(year.map(lambda y: f"{int(y)}-12-31" if y == y else None))
+        in_progress = column(p, "eval_type").astype(object).eq("实施过程评价")
+        c_mask = when.notna() & year_end.notna() & (when <= year_end) & ~in_progress
+        if c_mask.any():
+            c = p[c_mask]
+            sheet, cell = field_cell(c, "eval_date")
+            y = year[c_mask].astype(int).astype(str)
+            d = when[c_mask].dt.strftime("%Y-%m-%d")
+            parts.append(
+                hits(
+                    c,
+                    sheet=sheet,
+                    cell=cell,
+                    observed=d,
+                    expected="晚于 " + y + "-12-31",
+                    what="评价年度 " + y + "年，评价时间 " + d,
+                )
             )
-        )
-    parts = [x for x in parts if not x.empty]
-    return pd.concat(parts, ignore_index=True) if parts else None
+    return _stack(parts)
 
 
 # ---------------------------------------------------------------------------- M02
@@ -180,74 +202,86 @@ _SPACES = re.compile(r"\s+")
 )
 def m02_org_names(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
-    rows: list[pd.DataFrame] = []
+    sub = p["sub"].to_numpy(dtype=object)
+    # the variants found, as (sub, text, family) in order: built as lists, since a frame per
+    # field costs more than the comparisons on a one-workbook batch
+    found_sub: list[Any] = []
+    found_text: list[str] = []
+    found_family: list[str] = []
     for family, fields in (("unit", _UNIT_FIELDS), ("dept", _DEPT_FIELDS)):
+        head = _values(p, family)
+        head_alias = _values(p, family + "_alias")
         for f in fields:
-            raw = column(p, f + "_raw")
-            canonical = column(p, f)
-            alias = column(p, f + "_alias")
-            head = column(p, family)
-            head_alias = column(p, family + "_alias")
+            if f + "_raw" not in p.columns:
+                continue  # nothing written, nothing to show
             # whitespace is the reader's business; the variants worth showing differ in words
-            shown = raw.astype(object).map(
-                lambda v: _SPACES.sub("", str(v)) if isinstance(v, str) else None
+            shown = np.array(
+                [_SPACES.sub("", v) if isinstance(v, str) else None for v in p[f + "_raw"]],
+                dtype=object,
             )
+            canonical = _values(p, f)
             # a former name in brackets, or another field naming the same body differently
-            renamed = alias.notna()
-            differs = canonical.notna() & head.notna() & canonical.ne(head)
-            same = pd.Series(
+            renamed = pd.notna(_values(p, f + "_alias"))
+            differs = pd.notna(canonical) & pd.notna(head) & (canonical != head)
+            same = np.array(
                 [
                     bool(d) and (same_org(c, h) or (isinstance(ha, str) and same_org(c, ha)))
                     for d, c, h, ha in zip(differs, canonical, head, head_alias, strict=True)
                 ],
-                index=p.index,
                 dtype=bool,
             )
-            keep = (renamed | same) & shown.notna()
-            rows.append(
-                pd.DataFrame(
-                    {"sub": p["sub"][keep], "text": "“" + shown[keep] + "”", "family": family}
-                )
-            )
+            keep = (renamed | same) & pd.notna(shown)
+            if keep.any():
+                found_sub.extend(sub[keep])
+                found_text.extend("“" + s + "”" for s in shown[keep])
+                found_family.extend([family] * int(keep.sum()))
     # evaluators writing their unit in a short form
     ev = ctx.frames.evaluators
     if not ev.empty:
         ev = ev[ev["unit"].notna()].drop_duplicates(["sub", "unit"])
-        ev = ev.merge(p[["sub", "unit"]].rename(columns={"unit": "head"}), on="sub")
-        ev = ev.merge(
-            pd.DataFrame({"sub": p["sub"], "head_alias": column(p, "unit_alias")}), on="sub"
-        )
-        u = ev["unit"].map(lambda v: parse.normalize_org(v)[0])
-        variant = pd.Series(
+        at = ctx.project_pos(ev["sub"])  # each row's project (an inner merge)
+        ev, at = ev[at >= 0], at[at >= 0]
+        head = _values(p, "unit")[at]
+        head_alias = _values(p, "unit_alias")[at]
+        u = [parse.normalize_org(v)[0] for v in ev["unit"]]
+        variant = np.array(
             [
                 x != h and (same_org(x, h) or (isinstance(ha, str) and same_org(x, ha)))
-                for x, h, ha in zip(u, ev["head"], ev["head_alias"], strict=True)
+                for x, h, ha in zip(u, head, head_alias, strict=True)
             ],
-            index=ev.index,
             dtype=bool,
         )
-        ev = ev[variant]
-        rows.append(
-            pd.DataFrame(
-                {"sub": ev["sub"], "text": "“" + u[variant] + "”（评价人员）", "family": "unit"}
+        if variant.any():
+            found_sub.extend(ev["sub"].to_numpy(dtype=object)[variant])
+            found_text.extend(
+                "“" + x + "”（评价人员）" for x, v in zip(u, variant, strict=True) if v
             )
-        )
-    found = pd.concat(rows, ignore_index=True).drop_duplicates(["sub", "text"])
-    if found.empty:
+            found_family.extend(["unit"] * int(variant.sum()))
+    if not found_sub:
         return None
-    # one finding per body: the project unit at its cell, the department at its own
-    out = found.groupby(["sub", "family"], sort=False)["text"].agg("；".join).rename("variants")
-    out = out.reset_index().merge(p[["sub", "unit", "dept", "refs"]], on="sub")
-    parts = []
-    for family in ("unit", "dept"):
-        rows = out[out["family"].eq(family)]
-        if rows.empty:
-            continue
-        sheet, cell = field_cell(rows, family)
-        parts.append(
-            hits(rows, sheet=sheet, cell=cell, observed=rows["variants"], expected=rows[family])
-        )
-    return pd.concat(parts, ignore_index=True)
+    # one finding per body, its variants in order of appearance, each variant once per
+    # submission; a loop over the variants found, as few as the findings they make
+    variants: dict[tuple[Any, str], list[str]] = {}
+    seen: set[tuple[Any, str]] = set()
+    for s, text, family in zip(found_sub, found_text, found_family, strict=True):
+        if (s, text) not in seen:
+            seen.add((s, text))
+            variants.setdefault((s, family), []).append(text)
+    # the project unit at its cell, the department at its own
+    keys = [k for family in ("unit", "dept") for k in variants if k[1] == family]
+    at = ctx.project_pos([s for s, _ in keys])
+    refs = p["refs"].to_numpy()[at]
+    names = {family: p[family].to_numpy(dtype=object)[at] for family in ("unit", "dept")}
+    cells = [_ref(r, family) for r, (_, family) in zip(refs, keys, strict=True)]
+    return pd.DataFrame(
+        {
+            "sub": [s for s, _ in keys],
+            "sheet": [c[0] for c in cells],
+            "cell": [c[1] for c in cells],
+            "observed": ["；".join(variants[k]) for k in keys],
+            "expected": [names[family][i] for i, (_, family) in enumerate(keys)],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- M03
@@ -265,20 +299,26 @@ def m02_org_names(ctx: Ctx) -> pd.DataFrame | None:
 def m03_dates(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
     parts: list[pd.DataFrame] = []
-    submit = _dates(column(p, "submit_date"))
-    eval_end = _dates(column(p, "eval_date"))
+    # dates are parsed only where some are written: each pandas call costs ~0.1 ms even on
+    # a column of blanks
+    submit = _dates_if_any(p, "submit_date")
+    eval_end = _dates_if_any(p, "eval_date")
 
     # dates written but not readable as dates
     for key, zh in (
         ("submit_date", "上报时间"),
         ("eval_date", "评价时间"),
     ):
-        raw = column(p, key + "_raw")
-        value = column(p, key)
-        mask = ~_blank(raw) & value.isna()
-        rows = p[mask]
-        if rows.empty:
+        if key + "_raw" not in p.columns:
+            continue  # nothing written
+        mask = column(p, key).isna()
+        if not mask.any():
             continue
+        raw = p[key + "_raw"]
+        mask &= ~_blank(raw)
+        if not mask.any():
+            continue
+        rows = p[mask]
         sheet, cell = field_cell(rows, key)
         parts.append(
             hits(
@@ -290,46 +330,52 @@ def m03_dates(ctx: Ctx) -> pd.DataFrame | None:
                 what=zh + "“" + text_of(raw[mask]) + "”（无法识别）",
             )
         )
+    if submit is None:
+        return _stack(parts)
 
     # submitted before the evaluation ended
-    mask = submit.notna() & eval_end.notna() & (submit < eval_end)
-    rows = p[mask]
-    if not rows.empty:
-        sheet, cell = field_cell(rows, "submit_date")
-        s, e = submit[mask].dt.strftime("%Y-%m-%d"), eval_end[mask].dt.strftime("%Y-%m-%d")
-        parts.append(
-            hits(
-                rows,
-                sheet=sheet,
-                cell=cell,
-                observed=s,
-                expected="不早于 " + e,
-                what="上报时间 " + s + " < 评价时间 " + e,
+    if eval_end is not None:
+        mask = submit.notna() & eval_end.notna() & (submit < eval_end)
+        if mask.any():
+            rows = p[mask]
+            sheet, cell = field_cell(rows, "submit_date")
+            s, e = submit[mask].dt.strftime("%Y-%m-%d"), eval_end[mask].dt.strftime("%Y-%m-%d")
+            parts.append(
+                hits(
+                    rows,
+                    sheet=sheet,
+                    cell=cell,
+                    observed=s,
+                    expected="不早于 " + e,
+                    what="上报时间 " + s + " < 评价时间 " + e,
+                )
             )
-        )
 
     # a self-evaluation submitted before its fiscal year was over (national form: no 评价时间)
-    fy = pd.to_numeric(p["fiscal_year"], errors="coerce")
-    year_end = pd.to_datetime(fy.map(lambda y: f"{int(y)}-12-31" if y == y else None))
-    mask = (
-        p["profile"].eq("national2020") & submit.notna() & year_end.notna() & (submit <= year_end)
-    )
-    rows = p[mask]
-    if not rows.empty:
-        sheet, cell = field_cell(rows, "submit_date")
-        s, y = submit[mask].dt.strftime("%Y-%m-%d"), fy[mask].astype(int).astype(str)
-        parts.append(
-            hits(
-                rows,
-                sheet=sheet,
-                cell=cell,
-                observed=s,
-                expected="晚于 " + y + "-12-31",
-                what="填报日期 " + s + " ≤ 年度末 " + y + "-12-31",
-            )
+    if "national2020" in ctx.present:
+        fy = pd.to_numeric(p["fiscal_year"], errors="coerce")
+        year_end = pd.to_datetime(fy.map(lambda y: f"{int(y)}-12-31" if y == y else None))
+        mask = (
+            p["profile"].eq("national2020")
+            & submit.notna()
+            & year_end.notna()
+            & (submit <= year_end)
         )
-    parts = [x for x in parts if not x.empty]
-    return pd.concat(parts, ignore_index=True) if parts else None
+        if mask.any():
+            rows = p[mask]
+            sheet, cell = field_cell(rows, "submit_date")
+            s, y = submit[mask].dt.strftime("%Y-%m-%d"), fy[mask].astype(int).astype(str)
+            parts.append(
+                hits(
+                    rows,
+                    sheet=sheet,
+                    cell=cell,
+                    observed=s,
+                    expected="晚于 " + y + "-12-31",
+                    what="填报日期 " + s + " ≤ 年度末 " + y + "-12-31",
+                )
+            )
+    return _stack(parts)
 
 
 # ---------------------------------------------------------------------------- M04
@@ -356,13 +402,18 @@ def m04_ticks(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
     parts = []
     for key, label in CHECKBOX_GROUPS:
-        raw = column(p, key + "_raw")
-        ticks = pd.to_numeric(column(p, key + "_ticks"), errors="coerce")
-        # a blank group is a missing required field (S05), not a ticking slip
-        mask = ~_blank(raw) & ticks.notna() & ticks.ne(1)
-        rows = p[mask]
-        if rows.empty:
+        if key + "_ticks" not in p.columns:
+            continue  # not counted: nothing to check
+        ticks = pd.to_numeric(p[key + "_ticks"], errors="coerce")
+        mask = ticks.notna() & ticks.ne(1)
+        if not mask.any():
             continue
+        # a blank group is a missing required field (S05), not a ticking slip
+        raw = column(p, key + "_raw")
+        mask &= ~_blank(raw)
+        if not mask.any():
+            continue
+        rows = p[mask]
         sheet, cell = field_cell(rows, key)
         parts.append(
             hits(
@@ -381,9 +432,9 @@ def m04_ticks(ctx: Ctx) -> pd.DataFrame | None:
 # ---------------------------------------------------------------------------- M05
 
 
-def _typos(texts: pd.Series) -> pd.Series:
-    """(wrong, right) pairs per text; empty lists for clean ones."""
-    return map_distinct(texts, lambda v: parse.typo_fix(v)[1] if isinstance(v, str) else [])
+def _typo_pairs(v: Any) -> list[tuple[str, str]]:
+    """The (wrong, right) pairs of a text; an empty list for a clean one or a non-text."""
+    return parse.typo_fix(v)[1] if isinstance(v, str) else []
 
 
 @rule(
@@ -397,36 +448,38 @@ def _typos(texts: pd.Series) -> pd.Series:
 )
 def m05_typos(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
-    raw_cols = [c for c in p.columns if c.endswith("_raw")]
-    long = p[["sub", "refs", *raw_cols]].melt(
-        id_vars=["sub", "refs"], var_name="field", value_name="text"
-    )
-    long = long[long["text"].map(lambda v: isinstance(v, str))]
-    long["field"] = long["field"].str[: -len("_raw")]
-    long["sheet"] = [_ref(r, f)[0] for r, f in zip(long["refs"], long["field"], strict=True)]
-    long["cell"] = [_ref(r, f)[1] for r, f in zip(long["refs"], long["field"], strict=True)]
     ind = ctx.indicators
-    if not ind.empty:
-        labels = pd.DataFrame(
-            {
-                "sub": ind["sub"],
-                "text": ind["direction_label"],
-                "sheet": ind["sheet"],
-                "cell": column(ind, "direction_cell"),
-            }
-        )
-        long = pd.concat([long[["sub", "text", "sheet", "cell"]], labels], ignore_index=True)
-    long = long.assign(pairs=_typos(long["text"])).explode("pairs").dropna(subset=["pairs"])
-    if long.empty:
-        return None
-    long = long.drop_duplicates(["sub", "cell", "pairs"])
-    return hits(
-        long,
-        sheet=long["sheet"],
-        cell=long["cell"],
-        observed=long["pairs"].map(lambda t: t[0]),
-        expected=long["pairs"].map(lambda t: t[1]),
+    fields = [c[: -len("_raw")] for c in p.columns if c.endswith("_raw")]
+    # every raw project field, field after field, then the indicators' direction labels; typos
+    # are looked up once per distinct text (as map_distinct does), and only the few texts with
+    # one are then placed (no melt/explode of the whole form)
+    n = len(p)
+    texts = np.concatenate(
+        [p[f + "_raw"].to_numpy(dtype=object) for f in fields] + [_values(ind, "direction_label")]
     )
+    codes, uniques = pd.factorize(texts)
+    pairs = [_typo_pairs(v) for v in uniques]
+    if not any(pairs):
+        return None
+    has = np.array([bool(x) for x in pairs] + [False])  # code -1: a blank
+    rows = np.flatnonzero(has[codes])
+    sub, refs = p["sub"].to_numpy(dtype=object), p["refs"].to_numpy()
+    ind_sub, ind_sheet = _values(ind, "sub"), _values(ind, "sheet")
+    ind_cell = _values(ind, "direction_cell")
+    out: list[tuple[Any, Any, Any, str, str]] = []
+    seen: set[tuple[Any, Any, tuple[str, str]]] = set()
+    for r in rows:
+        if r < n * len(fields):
+            f, i = divmod(r, n)
+            s, (sheet, cell) = sub[i], _ref(refs[i], fields[f])
+        else:
+            i = r - n * len(fields)
+            s, sheet, cell = ind_sub[i], ind_sheet[i], ind_cell[i]
+        for wrong, right in pairs[codes[r]]:
+            if (s, cell, (wrong, right)) not in seen:  # once per cell
+                seen.add((s, cell, (wrong, right)))
+                out.append((s, sheet, cell, wrong, right))
+    return pd.DataFrame(out, columns=["sub", "sheet", "cell", "observed", "expected"])
 
 
 def _ref(refs: Any, key: str) -> tuple[str | None, str | None]:

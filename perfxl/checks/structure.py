@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from perfxl import scoring
-from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, rule
+from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.read.values import is_na
 from perfxl.spec import get_profile
 from perfxl.spec.lists import LEVEL2_PARENT
@@ -33,6 +36,11 @@ LEVEL1_ALIAS = {"成效指标": "效益指标"}
 
 
 # ------------------------------------------------------------------ shared helpers
+#
+# A one-workbook batch is all pandas fixed costs (~0.1-3 ms a call even on an empty frame): the
+# helpers below group with a few numpy calls instead of groupby/agg/pivot_table, and the rules
+# skip the parts whose frames are empty (one profile of the two is always absent in such a batch)
+# and stop early when nothing can fire. Big batches stay vectorised.
 
 
 def _num(s: pd.Series | None) -> pd.Series:
@@ -57,6 +65,18 @@ def _na_mark(s: pd.Series) -> pd.Series:
     return map_distinct(s, is_na).astype(bool)
 
 
+def _cells_where(df: pd.DataFrame, columns: list[str], test: Callable[[Any], bool]) -> np.ndarray:
+    """`test` over every cell of `df[columns]` (a missing column reads as blanks) as a rows ×
+    columns bool array, run once per distinct value of all the columns together: one factorize
+    instead of a map_distinct per column. Blanks (None/NaN) reach `test` as None."""
+    values = np.empty((len(df), len(columns)), dtype=object)
+    for j, c in enumerate(columns):
+        values[:, j] = df[c].to_numpy(dtype=object) if c in df else None
+    codes, uniques = pd.factorize(values.ravel())
+    mapped = np.array([test(v) for v in uniques] + [test(None)], dtype=bool)  # -1: a blank
+    return mapped[codes].reshape(values.shape)
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -68,98 +88,165 @@ def _fmt_s(s: pd.Series) -> pd.Series:
 
 def _with_profile(ctx: Ctx, df: pd.DataFrame) -> pd.DataFrame:
     """`df` with each submission's profile and layout (a fresh frame; the batch frames stay as read)."""
-    p = ctx.projects.set_index("sub")
-    keep = df["sub"].isin(p.index)
-    out = df[keep] if not keep.all() else df
-    return out.assign(profile=out["sub"].map(p["profile"]), layout=out["sub"].map(p["layout"]))
+    p = ctx.projects
+    # positions in the projects frame: the lookup of set_index + map, without their fixed cost
+    at = ctx.project_pos(df["sub"])
+    keep = at >= 0
+    if not keep.all():
+        df, at = df[keep], at[keep]
+    return df.assign(profile=p["profile"].array.take(at), layout=p["layout"].array.take(at))
+
+
+@cached
+def _profiled(ctx: Ctx, frame_name: str) -> pd.DataFrame:
+    """A batch frame with profile and layout, built once per batch."""
+    return _with_profile(ctx, getattr(ctx.frames, frame_name))
 
 
 def _spec_cells(rows: pd.DataFrame, table_key: str, column_key: str, fallback: str) -> pd.Series:
     """The A1 cell of a spec column on each row: exact on the standard template, where every
     column sits at its spec letter; on foreign layouts the reader's `fallback` cell column."""
     out = (
-        rows[fallback].astype(object).copy()
+        rows[fallback].to_numpy(dtype=object, copy=True)
         if fallback in rows
-        else pd.Series(None, index=rows.index, dtype=object)
+        else np.full(len(rows), None, dtype=object)
     )
-    row_no = _num(rows["row"]).astype("Int64").astype("string")
-    for profile_id in rows["profile"].dropna().unique():
+    row_no = _num(rows["row"]).to_numpy(dtype=float, na_value=np.nan)
+    template = rows["layout"].eq("template").to_numpy() & ~np.isnan(row_no)
+    profiles = rows["profile"]
+    for profile_id in profiles.dropna().unique():
         try:
             col = get_profile(profile_id).find_table(table_key)[1].column(column_key).col
         except KeyError:
             continue
-        on = rows["profile"].eq(profile_id) & rows["layout"].eq("template") & row_no.notna()
-        out[on] = col + row_no[on]
+        on = profiles.eq(profile_id).to_numpy() & template
+        if on.any():
+            # the A1 text once per distinct row number
+            nums, inverse = np.unique(row_no[on], return_inverse=True)
+            out[on] = np.array([f"{col}{int(r)}" for r in nums], dtype=object)[inverse]
+    return pd.Series(out, index=rows.index, dtype=object)
+
+
+def _group_ids(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group number as `df.groupby(keys, sort=False)` counts groups (in order of
+    first appearance; -1 where a key is blank), and the position of each group's first row."""
+    ids = np.zeros(len(df), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(df[key])
+        ids = np.where((ids < 0) | (codes < 0), -1, ids * len(uniques) + codes)
+    valid = np.flatnonzero(ids >= 0)
+    dense, _ = pd.factorize(ids[valid])
+    out = np.full(len(df), -1, dtype=np.int64)
+    out[valid] = dense
+    return out, valid[np.unique(dense, return_index=True)[1]]
+
+
+def _first_valid(values: pd.Series, ids: np.ndarray, n: int) -> np.ndarray:
+    """Per group the first non-blank value, as groupby(...).first(): NaN (numbers) or None
+    where a group has none."""
+    v = values.to_numpy()
+    at = np.flatnonzero((ids >= 0) & values.notna().to_numpy())
+    groups, first = np.unique(ids[at], return_index=True)
+    if len(groups) == n:
+        return v[at[first]]
+    numeric = v.dtype.kind in "iuf"
+    out = np.full(n, np.nan if numeric else None, dtype=float if numeric else object)
+    out[groups] = v[at[first]]
     return out
+
+
+def _group_sum(values: pd.Series, ids: np.ndarray, n: int) -> np.ndarray:
+    """Per group Σ as groupby(...).sum(min_count=1): pandas' own (compensated) sum, so the
+    totals are bit for bit those of a groupby; NaN for a group without a number."""
+    ok = ids >= 0
+    sums = pd.Series(values.to_numpy()[ok]).groupby(ids[ok]).sum(min_count=1)
+    return sums.to_numpy() if len(sums) == n else sums.reindex(range(n)).to_numpy()
 
 
 @cached
 def _indicators(ctx: Ctx, profile: str | None = None) -> pd.DataFrame:
-    ind = _with_profile(ctx, ctx.indicators)
     if profile is not None:
-        ind = ind[ind["profile"].eq(profile)]
+        # the rows of one profile out of the full (cached) table; in a one-profile batch all rows
+        ind = _indicators(ctx)
+        mine = ind["profile"].eq(profile)
+        return ind if mine.all() else ind[mine]
+    ind = _profiled(ctx, "indicators")
     ind = ind.assign(w=_num(ind["weight"]), s=_num(ind["score_reported"]))
     return ind.sort_values(["sub", "row"], kind="stable")
+
+
+@cached
+def _exec_totals(ctx: Ctx) -> pd.DataFrame:
+    """Each submission's 预算执行率 total row (the first one), indexed by sub."""
+    ex = ctx.frames.exec
+    return ex[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub")
 
 
 @cached
 def _blocks(ctx: Ctx) -> pd.DataFrame:
     """National 一级 blocks: the weight printed in the label ("产出指标(50分)"), Σ of the children,
     the effective block weight (printed, else Σ) and the cells to point at."""
-    ind = _indicators(ctx, NATIONAL)
-    if ind.empty:
-        return pd.DataFrame(
-            columns=[
-                "sub",
-                "level1",
-                "printed",
-                "child_sum",
-                "n_weights",
-                "weight",
-                "sheet",
-                "cell",
-            ]
+    ind = _indicators(ctx, NATIONAL) if NATIONAL in ctx.present else None
+    if ind is None or ind.empty:
+        return _empty(
+            ["sub", "level1", "printed", "child_sum", "n_weights", "weight", "sheet", "cell"]
         )
-    ind = ind.assign(
-        level1=ind["level1"].fillna("未分类"),
-        label_cell=_spec_cells(ind, "indicators", "level1", "weight_cell"),
-        printed=_num(ind["level1_weight"]),
+    level1 = ind["level1"].fillna("未分类")
+    ind = ind.assign(level1=level1)
+    ids, first = _group_ids(ind, ["sub", "level1"])
+    n = len(first)
+    w = ind["w"]
+    out = pd.DataFrame(
+        {
+            "sub": ind["sub"].to_numpy()[first],
+            "level1": level1.to_numpy()[first],
+            "printed": _first_valid(_num(ind["level1_weight"]), ids, n),
+            "n_weights": np.bincount(ids[w.notna().to_numpy()], minlength=n),
+            "sheet": _first_valid(ind["sheet"], ids, n),
+            "cell": _first_valid(_spec_cells(ind, "indicators", "level1", "weight_cell"), ids, n),
+            "child_sum": _group_sum(w, ids, n),
+        }
     )
-    g = ind.groupby(["sub", "level1"], sort=False)
-    out = g.agg(
-        printed=("printed", "first"),
-        n_weights=("w", "count"),
-        sheet=("sheet", "first"),
-        cell=("label_cell", "first"),
-        first_row=("row", "min"),
-    )
-    # a named sum(min_count=1): a lambda in agg would run once per group in Python
-    out["child_sum"] = g["w"].sum(min_count=1)
-    out = out.reset_index()
     out["weight"] = out["printed"].fillna(out["child_sum"])
     return out
+
+
+_GROUP_COLUMNS = [*GROUPS[1:], "其他"]
 
 
 @cached
 def _group_weights(ctx: Ctx) -> pd.DataFrame:
     """National: per submission the 执行率/产出/效益/满意度 weights (+ 其他 for unknown 一级)."""
     nat = ctx.projects.loc[ctx.projects["profile"].eq(NATIONAL), "sub"]
-    out = pd.DataFrame(index=pd.Index(nat, name="sub"))
-    out["执行率"] = ctx.results["exec_weight"].reindex(out.index)
+    index = pd.Index(nat, name="sub")
+    exec_weight = ctx.results["exec_weight"].reindex(index)
+    sums = np.zeros((len(index), len(_GROUP_COLUMNS)))
+    known = np.zeros(len(index), dtype=bool)
     b = _blocks(ctx)
-    b = b.assign(group=b["level1"].map(LEVEL1_GROUP).fillna("其他"))
-    table = b.pivot_table(index="sub", columns="group", values="weight", aggfunc="sum")
-    for grp in ("产出", "效益", "满意度", "其他"):
-        col = table[grp] if grp in table else pd.Series(dtype=float)
-        out[grp] = col.reindex(out.index).fillna(0.0)
-    known = b.assign(k=b["weight"].notna()).groupby("sub")["k"].any()
-    out["known"] = known.reindex(out.index, fill_value=False).astype(bool)
-    return out
+    if not b.empty:
+        # Σ block weight per (submission, group) by one groupby on a combined number, spread
+        # into a submissions × groups array (a pivot_table costs ~10x on a small batch)
+        row = index.get_indexer(b["sub"])
+        group = (
+            b["level1"]
+            .map(LEVEL1_GROUP)
+            .fillna("其他")
+            .map({g: j for j, g in enumerate(_GROUP_COLUMNS)})
+        )
+        key = row * len(_GROUP_COLUMNS) + group.to_numpy(dtype=np.int64)
+        on = row >= 0
+        total = b["weight"][on].groupby(key[on]).sum()
+        sums.flat[total.index.to_numpy()] = total.to_numpy(dtype=float)
+        known[row[on & b["weight"].notna().to_numpy()]] = True
+    return pd.DataFrame(
+        {"执行率": exec_weight, **dict(zip(_GROUP_COLUMNS, sums.T, strict=True)), "known": known},
+        index=index,
+    )
 
 
 @cached
 def _score_items(ctx: Ctx) -> pd.DataFrame:
-    si = _with_profile(ctx, ctx.frames.score_items)
+    si = _profiled(ctx, "score_items")
     return si.assign(
         w1=_num(si["w1"]), w2=_num(si["w2"]), w3=_num(si["w3"]), s=_num(si["score"])
     ).sort_values(["sub", "row"], kind="stable")
@@ -167,30 +254,66 @@ def _score_items(ctx: Ctx) -> pd.DataFrame:
 
 @cached
 def _hainan_levels(ctx: Ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """H2011 scoring table as 二级 and 一级 groups: printed weight, Σ of children, effective weight."""
+    """H2011 scoring table as 二级 and 一级 groups: printed weight, Σ of children, effective weight
+    (and for a 二级 group, `parent`: the position of its 一级 group in the 一级 table)."""
+    if ctx.frames.score_items.empty:  # no H2011 scoring table in the batch
+        l1_columns = ["sub", "level1", "printed", "sheet", "cell", "child_sum", "weight"]
+        return _empty(l1_columns), _empty([*l1_columns[:2], "level2", *l1_columns[2:], "parent"])
     si = _score_items(ctx)
-    g2 = si.groupby(["sub", "level1", "level2"], sort=False)
-    l2 = g2.agg(printed=("w2", "first"), sheet=("sheet", "first"), cell=("w2_cell", "first"))
-    l2["child_sum"] = g2["w3"].sum(min_count=1)
-    l2 = l2.reset_index()
-    l2["weight"] = l2["printed"].fillna(l2["child_sum"])
-    first_w1 = si.groupby(["sub", "level1"], sort=False).agg(
-        printed=("w1", "first"), sheet=("sheet", "first"), cell=("w1_cell", "first")
+    ids2, first2 = _group_ids(si, ["sub", "level1", "level2"])
+    n2 = len(first2)
+    l2 = pd.DataFrame(
+        {
+            "sub": si["sub"].to_numpy()[first2],
+            "level1": si["level1"].to_numpy()[first2],
+            "level2": si["level2"].to_numpy()[first2],
+            "printed": _first_valid(si["w2"], ids2, n2),
+            "sheet": _first_valid(si["sheet"], ids2, n2),
+            "cell": _first_valid(si["w2_cell"], ids2, n2),
+            "child_sum": _group_sum(si["w3"], ids2, n2),
+        }
     )
-    l1 = first_w1.join(
-        l2.groupby(["sub", "level1"], sort=False)["weight"].sum(min_count=1).rename("child_sum")
-    ).reset_index()
+    l2["weight"] = l2["printed"].fillna(l2["child_sum"])
+    ids1, first1 = _group_ids(si, ["sub", "level1"])
+    n1 = len(first1)
+    # each 二级 group's 一级 group: the one of its first row (a position in l1)
+    l2["parent"] = ids1[first2]
+    l1 = pd.DataFrame(
+        {
+            "sub": si["sub"].to_numpy()[first1],
+            "level1": si["level1"].to_numpy()[first1],
+            "printed": _first_valid(si["w1"], ids1, n1),
+            "sheet": _first_valid(si["sheet"], ids1, n1),
+            "cell": _first_valid(si["w1_cell"], ids1, n1),
+            "child_sum": _group_sum(l2["weight"], l2["parent"].to_numpy(), n1),
+        }
+    )
     l1["weight"] = l1["printed"].fillna(l1["child_sum"])
     return l1, l2
 
 
-def _none() -> pd.DataFrame:
-    return hits(pd.DataFrame({"sub": pd.Series(dtype=object)}))
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: np.array([], dtype=object) for c in columns})
 
 
 def _project_rows(ctx: Ctx, subs: pd.Index | pd.Series) -> pd.DataFrame:
     p = ctx.projects
     return p[p["sub"].isin(set(subs))]
+
+
+def _projects_at(ctx: Ctx, subs: pd.Index) -> pd.DataFrame:
+    """The project row of each of `subs`, in that order (a set_index + reindex, by position)."""
+    p = ctx.projects
+    at = ctx.project_pos(subs)
+    if (at < 0).any():  # not a submission of the batch: a blank row, as reindex gives
+        return _project_rows(ctx, subs).set_index("sub", drop=False).reindex(subs)
+    return p.iloc[at]
+
+
+def _min_score_tol(cfg: Any) -> float:
+    """The smaller of the two score tolerances: a difference within it cannot fire whichever
+    tolerance scoring.score_tol picks, so a rule can stop before working that out per row."""
+    return min(cfg.tolerance.score, cfg.tolerance.score_fine)
 
 
 # ------------------------------------------------------------------ S01 S02 S03: sums
@@ -207,30 +330,44 @@ def _project_rows(ctx: Ctx, subs: pd.Index | pd.Series) -> pd.DataFrame:
 )
 def s01_weight_total(ctx: Ctx) -> pd.DataFrame:
     groups = _group_weights(ctx)
-    nat = groups[groups["known"]]
-    nat_sum = nat[list(GROUPS) + ["其他"]].sum(axis=1)
-    nat_parts = (
-        "执行率"
-        + _fmt_s(nat["执行率"])
-        + "+产出"
-        + _fmt_s(nat["产出"])
-        + "+效益"
-        + _fmt_s(nat["效益"])
-        + "+满意度"
-        + _fmt_s(nat["满意度"])
-        + np.where(nat["其他"] != 0, "+其他" + _fmt_s(nat["其他"]), "")
-    )
+    nat = groups[groups["known"]] if groups["known"].any() else groups.iloc[:0]
     l1, _ = _hainan_levels(ctx)
-    known = l1.dropna(subset=["weight"])
-    hai_sum = known.groupby("sub")["weight"].sum()
-    hai_parts = (
-        known.assign(t=known["level1"].astype(str) + _fmt_s(known["weight"]))
-        .groupby("sub")["t"]
-        .agg("+".join)
-    )
-    total = pd.concat([nat_sum, hai_sum])
-    parts = pd.concat([nat_parts, hai_parts])
+    known = l1[l1["weight"].notna()] if not l1.empty else l1
+    totals = []
+    if not nat.empty:
+        totals.append(nat[list(GROUPS) + ["其他"]].sum(axis=1))
+    if not known.empty:
+        totals.append(known.groupby("sub")["weight"].sum())
+    if not totals:
+        return no_hits()
+    # float, as the concat with the (float) national totals always made it
+    total = pd.concat(totals).astype(float)
     bad = total[(total - FULL_MARKS).abs() > WEIGHT_TOL]
+    if bad.empty:
+        return no_hits()
+    # the "执行率10+产出55+…" text, for the submissions that fire only
+    parts = []
+    nat = nat[nat.index.isin(bad.index)]
+    if not nat.empty:
+        parts.append(
+            "执行率"
+            + _fmt_s(nat["执行率"])
+            + "+产出"
+            + _fmt_s(nat["产出"])
+            + "+效益"
+            + _fmt_s(nat["效益"])
+            + "+满意度"
+            + _fmt_s(nat["满意度"])
+            + np.where(nat["其他"] != 0, "+其他" + _fmt_s(nat["其他"]), "")
+        )
+    known = known[known["sub"].isin(bad.index)]
+    if not known.empty:
+        parts.append(
+            known.assign(t=known["level1"].astype(str) + _fmt_s(known["weight"]))
+            .groupby("sub")["t"]
+            .agg("+".join)
+        )
+    text = pd.concat(parts)
     rows = _project_rows(ctx, bad.index)
     sheet, cell = field_cell(rows, "weight_total")
     observed = bad.reindex(rows["sub"]).to_numpy()
@@ -240,9 +377,32 @@ def s01_weight_total(ctx: Ctx) -> pd.DataFrame:
         cell=cell,
         observed=observed,
         expected=FULL_MARKS,
-        parts=parts.reindex(rows["sub"]).to_numpy(),
+        parts=text.reindex(rows["sub"]).to_numpy(),
         stake=np.abs(observed - FULL_MARKS),
     )
+
+
+def _level_part(lv: pd.DataFrame, name: str) -> pd.DataFrame:
+    """S02 candidates of one level: a printed weight and a Σ of children to compare."""
+    lv = lv[lv["printed"].notna() & lv["child_sum"].notna()]
+    return pd.DataFrame(
+        {
+            "sub": lv["sub"],
+            "parent": lv[name],
+            "observed": lv["child_sum"],
+            "expected": lv["printed"],
+            "sheet": lv["sheet"],
+            "cell": lv["cell"],
+        }
+    )
+
+
+def _unbalanced(lv: pd.DataFrame) -> bool:
+    """Whether any group's Σ of children is off its printed weight (NaN on either side: not)."""
+    child = lv["child_sum"].to_numpy(dtype=float, na_value=np.nan)
+    printed = lv["printed"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return bool((np.abs(child - printed) > WEIGHT_TOL).any())
 
 
 @rule(
@@ -255,59 +415,54 @@ def s01_weight_total(ctx: Ctx) -> pd.DataFrame:
     "The weights under {parent} add up to {observed}, but {parent} is set to {expected}.",
 )
 def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
-    parts: list[pd.DataFrame] = []
-    # national: the weight printed in a 一级 label against Σ of its indicators
-    b = _blocks(ctx)
-    b = b[b["printed"].notna() & b["child_sum"].notna()]
-    parts.append(
-        b.assign(parent=b["level1"], observed=b["child_sum"], expected=b["printed"])[
-            ["sub", "parent", "observed", "expected", "sheet", "cell"]
-        ]
-    )
+    # national: the weight printed in a 一级 label against Σ of its indicators;
     # hainan: 二级 vs Σ 三级, 一级 vs Σ 二级
     l1, l2 = _hainan_levels(ctx)
-    for lv, name in ((l2, "level2"), (l1, "level1")):
-        lv = lv[lv["printed"].notna() & lv["child_sum"].notna()]
-        parts.append(
-            lv.assign(parent=lv[name], observed=lv["child_sum"], expected=lv["printed"])[
-                ["sub", "parent", "observed", "expected", "sheet", "cell"]
-            ]
-        )
+    levels = [(_blocks(ctx), "level1"), (l2, "level2"), (l1, "level1")]
+    levels = [(lv, name) for lv, name in levels if not lv.empty]
+    unbalanced = any(_unbalanced(lv) for lv, _name in levels)
     # the 分值合计 cell of the total row against Σ of the column it sums (a typed-over formula)
     p = ctx.projects
     reported = _num(p["weight_total"])
-    ex = ctx.frames.exec
-    exec_w = _num(
-        ex.loc[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub")["weight"]
-    )
-    ind_w = _num(ctx.indicators["weight"]).groupby(ctx.indicators["sub"]).sum()
-    si = ctx.frames.score_items
-    w3 = _num(si["w3"]).groupby(si["sub"]).sum(min_count=1)
-    column_sum = pd.Series(
-        np.where(
-            p["profile"].eq(NATIONAL),
-            exec_w.reindex(p["sub"]).fillna(0).to_numpy()
-            + ind_w.reindex(p["sub"]).fillna(0).to_numpy(),
-            w3.reindex(p["sub"]).to_numpy(),
-        ),
-        index=p.index,
-    )
-    top = p[reported.notna() & column_sum.notna() & ((reported - column_sum).abs() > WEIGHT_TOL)]
-    if not top.empty:
-        sheet, cell = field_cell(top, "weight_total")
-        parts.append(
-            pd.DataFrame(
+    top = None
+    if reported.notna().any():
+        subs = p["sub"]
+        exec_w = _num(_exec_totals(ctx)["weight"]).reindex(subs).fillna(0).to_numpy()
+        ind = ctx.indicators
+        ind_w = (
+            _num(ind["weight"]).groupby(ind["sub"]).sum().reindex(subs).fillna(0).to_numpy()
+            if not ind.empty
+            else np.zeros(len(p))
+        )
+        si = ctx.frames.score_items
+        w3 = (
+            _num(si["w3"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+            if not si.empty
+            else np.full(len(p), np.nan)
+        )
+        column_sum = pd.Series(
+            np.where(p["profile"].eq(NATIONAL), exec_w + ind_w, w3), index=p.index
+        )
+        off = reported.notna() & column_sum.notna() & ((reported - column_sum).abs() > WEIGHT_TOL)
+        if off.any():
+            rows = p[off]
+            sheet, cell = field_cell(rows, "weight_total")
+            top = pd.DataFrame(
                 {
-                    "sub": top["sub"],
+                    "sub": rows["sub"],
                     "parent": "分值合计",
-                    "observed": column_sum[top.index],
-                    "expected": reported[top.index],
+                    "observed": column_sum[rows.index],
+                    "expected": reported[rows.index],
                     "sheet": sheet,
                     "cell": cell,
                 }
             )
-        )
-    out = pd.concat([x for x in parts if not x.empty] or [parts[0]], ignore_index=True)
+    if not unbalanced and top is None:
+        return no_hits()
+    # all the candidates together, as their concat sets the dtypes of the reported numbers
+    parts = [_level_part(lv, name) for lv, name in levels] + ([] if top is None else [top])
+    parts = [x for x in parts if not x.empty]
+    out = pd.concat(parts, ignore_index=True)
     out = out[(out["observed"].astype(float) - out["expected"].astype(float)).abs() > WEIGHT_TOL]
     return hits(
         out,
@@ -333,24 +488,33 @@ def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
 def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     p = ctx.projects
     reported = _num(p["total_reported"])
+    if not reported.notna().any():
+        return no_hits()
+    subs = p["sub"]
+    nan = np.full(len(p), np.nan)
     ind = ctx.indicators
-    ind_s = _num(ind["score_reported"]).groupby(ind["sub"]).sum(min_count=1)
-    ex = ctx.frames.exec
-    exec_s = _num(
-        ex.loc[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub")["score_reported"]
+    i = (
+        _num(ind["score_reported"]).groupby(ind["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+        if not ind.empty
+        else nan
     )
+    e = _num(_exec_totals(ctx)["score_reported"]).reindex(subs).to_numpy()
     si = ctx.frames.score_items
-    item_s = _num(si["score"]).groupby(si["sub"]).sum(min_count=1)
-    e = exec_s.reindex(p["sub"]).to_numpy()
-    i = ind_s.reindex(p["sub"]).to_numpy()
+    item_s = (
+        _num(si["score"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+        if not si.empty
+        else nan
+    )
     # the template's 总分 is N(exec score) + SUM(indicator scores): blanks count as 0
     nat_sum = np.where(np.isnan(e) & np.isnan(i), np.nan, np.nan_to_num(e) + np.nan_to_num(i))
     children = pd.Series(
-        np.where(p["profile"].eq(NATIONAL), nat_sum, item_s.reindex(p["sub"]).to_numpy()),
+        np.where(p["profile"].eq(NATIONAL), nat_sum, item_s),
         index=p.index,
         dtype=float,
     )
     ok = reported.notna() & children.notna()
+    if not (ok & ((reported - children).abs() > _min_score_tol(ctx.cfg) + 1e-9)).any():
+        return no_hits()
     tol = scoring.score_tol(reported.fillna(0), children.fillna(0), ctx.cfg)
     bad = ok & ((reported - children).abs() > tol + 1e-9)
     rows = p[bad]
@@ -379,43 +543,52 @@ def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     thresholds=("tolerance.score", "tolerance.score_fine"),
 )
 def s04_score_range(ctx: Ctx) -> pd.DataFrame:
-    ind = _with_profile(ctx, ctx.indicators)
-    ind_rows = pd.DataFrame(
-        {
-            "sub": ind["sub"],
-            "item": ind["name"].fillna("第" + ind["row"].astype(str) + "行指标"),
-            "s": _num(ind["score_reported"]),
-            "w": _num(ind["weight"]),
-            "sheet": ind["sheet"],
-            "cell": ind["score_cell"],
-        }
-    )
-    ex = ctx.frames.exec
-    ex = ex[ex["source"].eq("total")].drop_duplicates("sub")
-    default_w = ctx.results["exec_weight"].reindex(ex["sub"]).to_numpy()
-    exec_rows = pd.DataFrame(
-        {
-            "sub": ex["sub"],
-            "item": "预算执行率",
-            "s": _num(ex["score_reported"]),
-            "w": _num(ex["weight"]).fillna(pd.Series(default_w, index=ex.index)),
-            "sheet": ex["sheet"],
-            "cell": ex["score_cell"],
-        }
-    )
+    # (rows, sub, score, weight, item label) of indicators, the execution row and H2011 items
+    sources = []
+    ind = _profiled(ctx, "indicators")
+    if not ind.empty:
+        sources.append(
+            (
+                ind,
+                ind["sub"],
+                _num(ind["score_reported"]),
+                _num(ind["weight"]),
+                lambda r: r["name"].fillna("第" + r["row"].astype(str) + "行指标"),
+            )
+        )
+    ex = _exec_totals(ctx)
+    if not ex.empty:
+        default_w = pd.Series(ctx.results["exec_weight"].reindex(ex.index).to_numpy(), ex.index)
+        sources.append(
+            (
+                ex,
+                ex.index.to_series(),
+                _num(ex["score_reported"]),
+                _num(ex["weight"]).fillna(default_w),
+                lambda r: "预算执行率",
+            )
+        )
     si = ctx.frames.score_items
-    item_rows = pd.DataFrame(
-        {
-            "sub": si["sub"],
-            "item": si["level3"],
-            "s": _num(si["score"]),
-            "w": _num(si["w3"]),
-            "sheet": si["sheet"],
-            "cell": si["score_cell"],
-        }
-    )
+    if not si.empty:
+        sources.append((si, si["sub"], _num(si["score"]), _num(si["w3"]), lambda r: r["level3"]))
+    # nothing fires unless a score is negative or above its weight by the smaller tolerance
+    least = _min_score_tol(ctx.cfg)
+    if not any(_beyond(score, weight, least) for _r, _sub, score, weight, _i in sources):
+        return no_hits()
     rows = pd.concat(
-        [x for x in (ind_rows, exec_rows, item_rows) if not x.empty] or [ind_rows],
+        [
+            pd.DataFrame(
+                {
+                    "sub": sub,
+                    "item": item(r),
+                    "s": score,
+                    "w": weight,
+                    "sheet": r["sheet"],
+                    "cell": r["score_cell"],
+                }
+            )
+            for r, sub, score, weight, item in sources
+        ],
         ignore_index=True,
     )
     s, w = rows["s"].astype(float), rows["w"].astype(float)
@@ -433,6 +606,14 @@ def s04_score_range(ctx: Ctx) -> pd.DataFrame:
         item=out["item"],
         stake=excess,
     )
+
+
+def _beyond(score: pd.Series, weight: pd.Series, tol: float) -> bool:
+    """Whether any score is negative or above its weight by more than `tol` (S04's test)."""
+    s = score.to_numpy(dtype=float, na_value=np.nan)
+    w = weight.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return bool(((s < 0) | (s > w + tol + 1e-9)).any())
 
 
 # ------------------------------------------------------------------ S05: required cells
@@ -470,25 +651,31 @@ TABLE_SOURCES: dict[str, tuple[str, str, dict[str, tuple[str, str | None, str | 
 }
 
 
+def _blank_and_not_na(v: object) -> bool:
+    return _is_blank(v) and not is_na(v)
+
+
 def _field_blanks(ctx: Ctx) -> list[pd.DataFrame]:
     p = ctx.projects
     out: list[pd.DataFrame] = []
     for profile_id in p["profile"].dropna().unique():
         prof = get_profile(profile_id)
-        mine = p[p["profile"].eq(profile_id)]
-        for _sheet, f in prof.fields():
-            if not f.required:
-                continue
-            value = mine.get(f.key, pd.Series(None, index=mine.index, dtype=object))
-            raw = mine.get(f.key + "_raw", pd.Series(None, index=mine.index, dtype=object))
-            blank = _blank(value) & _blank(raw)
+        mine = p["profile"].eq(profile_id)
+        mine = p if mine.all() else p[mine]
+        required = [f for _sheet, f in prof.fields() if f.required]
+        # blank = value and raw text both blank; every field's cells tested in one pass
+        keys = [f.key for f in required]
+        test = _cells_where(mine, keys + [k + "_raw" for k in keys], _is_blank)
+        blank_all = test[:, : len(keys)] & test[:, len(keys) :]
+        for j, f in enumerate(required):
+            blank = blank_all[:, j]
             if f.key == "fiscal_year":
                 # a year the narrative gives away is M01's business (inconsistent/implicit year)
                 inferred = mine.get("fiscal_year_inferred", pd.Series(None, index=mine.index))
-                blank &= inferred.isna()
-            rows = mine[blank]
-            if rows.empty:
+                blank = blank & inferred.isna().to_numpy()
+            if not blank.any():
                 continue
+            rows = mine[blank]
             sheet, cell = field_cell(rows, f.key)
             out.append(
                 pd.DataFrame({"sub": rows["sub"], "sheet": sheet, "cell": cell, "item": f.label})
@@ -513,20 +700,25 @@ def _table_blanks(ctx: Ctx) -> list[pd.DataFrame]:
             if frame_name == "funds":
                 out += _fund_blanks(ctx, profile_id, [c.key for c in required], table.key)
                 continue
-            df = _with_profile(ctx, getattr(ctx.frames, frame_name))
-            df = df[df["profile"].eq(profile_id)]
+            df = _profiled(ctx, frame_name)
+            if df.empty:
+                continue
+            mine = df["profile"].eq(profile_id)
+            df = df if mine.all() else df[mine]
             if df.empty:
                 continue
             names = df[name_col]
             row_no = df["row"] if "row" in df else pd.Series("?", index=df.index)
-            for c in required:
-                value_col, na_col, cell_col = cols[c.key]
-                blank = _blank(df[value_col]) & ~_na_mark(df[value_col].astype(object))
+            # every required column's cells tested in one pass
+            blank_all = _cells_where(df, [cols[c.key][0] for c in required], _blank_and_not_na)
+            for j, c in enumerate(required):
+                _value_col, na_col, cell_col = cols[c.key]
+                blank = blank_all[:, j]
                 if na_col is not None:
-                    blank &= ~df[na_col].fillna(False).astype(bool)
-                rows = df[blank]
-                if rows.empty:
+                    blank = blank & ~df[na_col].fillna(False).astype(bool).to_numpy()
+                if not blank.any():
                     continue
+                rows = df[blank]
                 if cell_col is None:
                     cell = _spec_cells(rows, table.key, c.key, "name_cell")
                 else:
@@ -549,33 +741,38 @@ def _fund_blanks(
 ) -> list[pd.DataFrame]:
     """Required amounts of the total row. Source rows are a breakdown: their blanks are F06's.
     On the standard template the total is a SUM formula, so a 0 over blank sources is a blank."""
-    f = _with_profile(ctx, ctx.frames.funds)
-    f = f[f["profile"].eq(profile_id) & f["measure"].isin(measures)]
+    f = _profiled(ctx, "funds")
     if f.empty:
         return []
-    blank = _blank(f["raw"]) & ~f["na"].fillna(False).astype(bool)
-    f = f.assign(blank=blank, amount=_num(f["amount_wan"]))
-    is_total = f["source"].eq("total")
-    src = f[~is_total]
-    src_all_blank = src.groupby(["sub", "measure"])["blank"].all()
-    src_first_cell = src.groupby(["sub", "measure"])["cell"].first()
-    tot = f[is_total].set_index(["sub", "measure"])
-    all_blank = src_all_blank.reindex(tot.index, fill_value=True).astype(bool)
-    formula_zero = tot["layout"].eq("template") & tot["amount"].fillna(0).eq(0) & all_blank
-    hit = tot[tot["blank"] | formula_zero]
-    if hit.empty:
+    mine = f["profile"].eq(profile_id) & f["measure"].isin(measures)
+    f = f if mine.all() else f[mine]
+    if f.empty:
         return []
+    blank = (_blank(f["raw"]) & ~f["na"].fillna(False).astype(bool)).to_numpy()
+    is_total = f["source"].eq("total").to_numpy()
+    zero = f["layout"].eq("template").to_numpy() & _num(f["amount_wan"]).fillna(0).eq(0).to_numpy()
+    if not (is_total & (blank | zero)).any():
+        return []  # every total filled in, and none a template 0 that may sit on blank sources
+    # (sub, measure) as a number; a total whose sources are all blank (or that has none)
+    ids, group_first = _group_ids(f, ["sub", "measure"])
+    src_filled = ids[~is_total & ~blank & (ids >= 0)]
+    all_blank = ~np.isin(ids[is_total], src_filled)
+    hit_at = blank[is_total] | (zero[is_total] & all_blank)
+    if not hit_at.any():
+        return []
+    tot = f[is_total]
+    hit = tot[hit_at]
     # on the template the unit types into the source rows, not the locked total
-    first = src_first_cell.reindex(hit.index)
-    use_src = hit["layout"].eq("template") & first.notna()
+    src_first = _first_valid(f["cell"], np.where(is_total, -1, ids), len(group_first))
+    first = np.append(src_first.astype(object), None)[ids[is_total][hit_at]]  # -1: None
+    use_src = hit["layout"].eq("template").to_numpy() & pd.notna(first)
     labels = {c.key: c.label for c in get_profile(profile_id).find_table(table_key)[1].columns}
-    hit = hit.reset_index()
     return [
         pd.DataFrame(
             {
                 "sub": hit["sub"],
                 "sheet": hit["sheet"],
-                "cell": np.where(use_src.to_numpy(), first.to_numpy(), hit["cell"].to_numpy()),
+                "cell": np.where(use_src, first, hit["cell"].to_numpy()),
                 "item": hit["measure"].map(labels)
                 + "（"
                 + hit["source_label"].fillna("合计").astype(str)
@@ -597,7 +794,7 @@ def _fund_blanks(
 def s05_required(ctx: Ctx) -> pd.DataFrame:
     parts = _field_blanks(ctx) + _table_blanks(ctx)
     if not parts:
-        return _none()
+        return no_hits()
     out = pd.concat(parts, ignore_index=True)
     return hits(out, sheet=out["sheet"], cell=out["cell"], item=out["item"])
 
@@ -625,26 +822,27 @@ def _group_text(weights: tuple[float, ...]) -> str:
 def s06_standard_split(ctx: Ctx) -> pd.DataFrame:
     g = _group_weights(ctx)
     g = g[g["known"]]
-    want = pd.Series(ctx.cfg.indicators.level1_weights, index=list(GROUPS))
-    diff = (g[list(GROUPS)] - want).abs() > WEIGHT_TOL
-    diff["其他"] = g["其他"].abs() > WEIGHT_TOL
+    want = np.asarray(ctx.cfg.indicators.level1_weights, dtype=float)
+    # per group whether it differs; a NaN weight never does
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(g[list(GROUPS)].to_numpy(dtype=float) - want) > WEIGHT_TOL
+    diff = np.column_stack([diff, np.abs(g["其他"].to_numpy(dtype=float)) > WEIGHT_TOL])
     bad = diff.any(axis=1)
+    if not bad.any():
+        return no_hits()
     g, diff = g[bad], diff[bad]
-    if g.empty:
-        return _none()
-    rows = _project_rows(ctx, g.index).set_index("sub", drop=False).reindex(g.index)
+    rows = _projects_at(ctx, g.index)
     # point at the first group that differs: the execution 分值 cell or the block's 一级 label
-    first = diff.idxmax(axis=1)
-    ex = ctx.frames.exec
-    ex_total = ex[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub")
+    first = np.array([*GROUPS, "其他"], dtype=object)[diff.argmax(axis=1)]
+    ex_total = _exec_totals(ctx)
     b = _blocks(ctx)
     b = b.assign(group=b["level1"].map(LEVEL1_GROUP).fillna("其他")).drop_duplicates(
         ["sub", "group"]
     )
     bcell = b.set_index(["sub", "group"])[["sheet", "cell"]]
-    keys = pd.MultiIndex.from_arrays([g.index, first.to_numpy()])
+    keys = pd.MultiIndex.from_arrays([g.index, first])
     block_at = bcell.reindex(keys)
-    is_exec = first.eq("执行率").to_numpy()
+    is_exec = first == "执行率"
     sheet = np.where(is_exec, ex_total["sheet"].reindex(g.index), block_at["sheet"])
     cell = np.where(is_exec, ex_total["weight_cell"].reindex(g.index), block_at["cell"])
     observed = _fmt_s(g["执行率"])
@@ -656,8 +854,13 @@ def s06_standard_split(ctx: Ctx) -> pd.DataFrame:
         sheet=sheet,
         cell=cell,
         observed=observed.to_numpy(),
-        expected=_group_text(tuple(want)),
+        expected=_group_text(tuple(ctx.cfg.indicators.level1_weights)),
     )
+
+
+def _output_or_benefit(level2: Any) -> bool:
+    # as str.contains("产出|效益") on the text of the label
+    return "产出" in str(level2) or "效益" in str(level2)
 
 
 @rule(
@@ -673,29 +876,39 @@ def s06_standard_split(ctx: Ctx) -> pd.DataFrame:
 )
 def s07_output_benefit_share(ctx: Ctx) -> pd.DataFrame:
     floor = ctx.cfg.indicators.output_benefit_min_share
+    shares = []
     # national: 产出 (incl. 成本) + 效益 over every 一级 weight incl. execution; 满意度 is its own 一级
     g = _group_weights(ctx)
     g = g[g["known"]]
-    nat_total = g[list(GROUPS) + ["其他"]].sum(axis=1)
-    nat_share = ((g["产出"] + g["效益"]) / nat_total.where(nat_total > 0) * 100).dropna()
-    b = _blocks(ctx)
-    b = b[b["level1"].map(LEVEL1_GROUP).isin(["产出", "效益"])].drop_duplicates("sub")
-    nat_cells = b.set_index("sub")[["sheet", "cell"]]
+    if not g.empty:
+        nat_total = g[list(GROUPS) + ["其他"]].sum(axis=1)
+        shares.append(((g["产出"] + g["效益"]) / nat_total.where(nat_total > 0) * 100).dropna())
     # hainan: 项目产出 + 项目效益 (the fixed template gives 55 %; the unit cannot change it)
     l1, l2 = _hainan_levels(ctx)
-    ob = l2[l2["level2"].astype(str).str.contains("产出|效益", regex=True)]
-    ob_sum = ob.groupby("sub")["weight"].sum(min_count=1)
-    all_sum = l1.groupby("sub")["weight"].sum(min_count=1)
-    hai_share = (ob_sum / all_sum.where(all_sum > 0) * 100).dropna()
-    hai_cells = (
-        l1[l1.set_index(["sub", "level1"]).index.isin(ob.set_index(["sub", "level1"]).index)]
-        .drop_duplicates("sub")
-        .set_index("sub")[["sheet", "cell"]]
-    )
-    share = pd.concat([nat_share, hai_share])
-    cells = pd.concat([nat_cells, hai_cells])
+    if not l1.empty:
+        ob = l2[map_distinct(l2["level2"], _output_or_benefit).astype(bool).to_numpy()]
+        ob_sum = ob.groupby("sub")["weight"].sum(min_count=1)
+        all_sum = l1.groupby("sub")["weight"].sum(min_count=1)
+        shares.append((ob_sum / all_sum.where(all_sum > 0) * 100).dropna())
+    if not shares:
+        return no_hits()
+    share = pd.concat(shares)
     low = share[share < floor - 1e-9]
-    rows = _project_rows(ctx, low.index).set_index("sub", drop=False).reindex(low.index)
+    if low.empty:
+        return no_hits()
+    # the cell to point at, for the submissions that fire: the first 产出/效益 一级 label
+    cells = []
+    if not g.empty:
+        b = _blocks(ctx)
+        b = b[b["level1"].map(LEVEL1_GROUP).isin(["产出", "效益"])].drop_duplicates("sub")
+        cells.append(b.set_index("sub")[["sheet", "cell"]])
+    if not l1.empty:
+        # the 一级 rows over a 产出/效益 二级
+        under = np.zeros(len(l1), dtype=bool)
+        under[ob["parent"].to_numpy()] = True
+        cells.append(l1[under].drop_duplicates("sub").set_index("sub")[["sheet", "cell"]])
+    cells = pd.concat(cells)
+    rows = _projects_at(ctx, low.index)
     hainan = rows["profile"].eq(HAINAN).to_numpy()
     at = cells[~cells.index.duplicated()].reindex(low.index)
     return hits(
@@ -724,15 +937,20 @@ def s07_output_benefit_share(ctx: Ctx) -> pd.DataFrame:
 def s08_missing_category(ctx: Ctx) -> pd.DataFrame:
     p = ctx.projects[ctx.projects["profile"].eq(NATIONAL)]
     ind = _indicators(ctx, NATIONAL)
-    groups = ind["level1"].map(LEVEL1_ALIAS).fillna(ind["level1"])
-    present = (
-        pd.crosstab(ind["sub"], groups).reindex(p["sub"]).fillna(0)
-        if not ind.empty
-        else pd.DataFrame(index=pd.Index(p["sub"]))
-    )
+    groups = ind["level1"].map(LEVEL1_ALIAS).fillna(ind["level1"]).to_numpy(dtype=object)
     wanted = ["产出指标", "效益指标"]
     if ctx.cfg.indicators.level1_weights[3] > 0:
         wanted.append("满意度指标")
+    # per wanted 一级, which submissions lack it (positions instead of a crosstab)
+    pos = pd.Index(p["sub"]).get_indexer(ind["sub"])
+    lacking = {}
+    for level1 in wanted:
+        has = np.zeros(len(p), dtype=bool)
+        has[pos[(groups == level1) & (pos >= 0)]] = True
+        if not has.all():
+            lacking[level1] = ~has
+    if not lacking:
+        return no_hits()
     # the unit adds the missing block below its last indicator (template) or next to it
     last = ind.groupby("sub").tail(1).set_index("sub")
     below = last.assign(row=_num(last["row"]) + 1).reset_index()
@@ -741,12 +959,8 @@ def s08_missing_category(ctx: Ctx) -> pd.DataFrame:
     sheet_spec, table = get_profile(NATIONAL).find_table("indicators")
     first_sheet, first_cell = sheet_spec.name, f"{table.column('level1').col}{table.first_row}"
     parts = []
-    for level1 in wanted:
-        col = present[level1] if level1 in present else pd.Series(0, index=present.index)
-        missing = col.reindex(p["sub"]).fillna(0).eq(0).to_numpy()
+    for level1, missing in lacking.items():
         rows = p[missing]
-        if rows.empty:
-            continue
         at = below.reindex(rows["sub"])
         # no indicator at all: on the template, the first row of the indicator table
         empty = at["cell"].isna().to_numpy() & rows["layout"].eq("template").to_numpy()
@@ -760,8 +974,6 @@ def s08_missing_category(ctx: Ctx) -> pd.DataFrame:
                 }
             )
         )
-    if not parts:
-        return _none()
     out = pd.concat(parts, ignore_index=True)
     return hits(
         out,
@@ -788,23 +1000,32 @@ def s08_missing_category(ctx: Ctx) -> pd.DataFrame:
 )
 def s09_level_parent(ctx: Ctx) -> pd.DataFrame:
     ind = _indicators(ctx, NATIONAL)
-    ind = ind[ind["level2"].isin(list(LEVEL2_PARENT)) & ind["level1"].notna()]
-    parent = ind["level2"].map(LEVEL2_PARENT)
-    level1 = ind["level1"].map(LEVEL1_ALIAS).fillna(ind["level1"])
-    allowed = level1.eq(parent)
-    for level2, extra in EXTRA_PARENTS.items():
-        allowed |= ind["level2"].eq(level2) & level1.isin(extra)
-    # an unknown 一级 label cannot be judged here (the reader keeps it as written)
-    judged = level1.isin(list(LEVEL1_GROUP))
-    bad = ind[judged & ~allowed]
+    # judged once per distinct (一级, 二级) pair; a row with either blank is not judged
+    ids, first = _group_ids(ind, ["level1", "level2"])
+    pairs = zip(ind["level1"].to_numpy()[first], ind["level2"].to_numpy()[first], strict=True)
+    wrong = np.array([_wrong_parent(l1, l2) for l1, l2 in pairs] + [False], dtype=bool)
+    bad = wrong[ids]  # -1: the appended False
+    if not bad.any():
+        return no_hits()
+    bad = ind[bad]
     return hits(
         bad,
         sheet=bad["sheet"],
         cell=_spec_cells(bad, "indicators", "level2", "name_cell"),
         observed=bad["level2"],
-        expected=parent[bad.index],
+        expected=bad["level2"].map(LEVEL2_PARENT),
         level1=bad["level1"],
     )
+
+
+def _wrong_parent(level1: Any, level2: Any) -> bool:
+    parent = LEVEL2_PARENT.get(level2)
+    if parent is None:
+        return False  # a 二级 this rule does not know
+    level1 = LEVEL1_ALIAS.get(level1, level1)
+    if level1 not in LEVEL1_GROUP:
+        return False  # an unknown 一级 label cannot be judged here (the reader keeps it as written)
+    return level1 != parent and level1 not in EXTRA_PARENTS.get(level2, ())
 
 
 @rule(
@@ -819,43 +1040,56 @@ def s09_level_parent(ctx: Ctx) -> pd.DataFrame:
     "indicators must be unique and weigh more than 0.",
 )
 def s10_duplicates_and_weights(ctx: Ctx) -> pd.DataFrame:
+    parts = []
     ind = _indicators(ctx)
-    ind = ind.assign(k=ind["name"].astype("string").str.replace(r"\s+", "", regex=True))
-    named = ind[ind["name"].notna()]
-    g = named.groupby(["sub", "k"])
-    keys = pd.MultiIndex.from_arrays([ind["sub"], ind["k"]])
-    count = g.size().reindex(keys).fillna(1).astype(int).to_numpy()
-    first = g["name_cell"].first().reindex(keys).to_numpy()
-    # every repeat after the first, and every row whose weight is not above 0
-    repeat = named.duplicated(["sub", "k"], keep="first").reindex(ind.index, fill_value=False)
-    nonpos = ind["w"].notna() & (ind["w"] <= 0)
-    ind = ind.assign(count=count, first=np.where(pd.isna(first), ind["name_cell"], first))
-    bad = ind[repeat | nonpos]
-    rows = pd.DataFrame(
-        {
-            "sub": bad["sub"],
-            "name": bad["name"].fillna(bad["name_cell"]),
-            "sheet": bad["sheet"],
-            "cell": np.where(repeat[bad.index], bad["name_cell"], bad["weight_cell"]),
-            "count": bad["count"],
-            "first": bad["first"],
-            "weight": bad["w"],
-        }
-    )
-    si = _score_items(ctx)
-    si = si[si["w3"].notna() & (si["w3"] <= 0)]
-    items = pd.DataFrame(
-        {
-            "sub": si["sub"],
-            "name": si["level3"],
-            "sheet": si["sheet"],
-            "cell": si["w3_cell"],
-            "count": 1,
-            "first": si["w3_cell"],
-            "weight": si["w3"],
-        }
-    )
-    out = pd.concat([x for x in (rows, items) if not x.empty] or [rows], ignore_index=True)
+    if not ind.empty:
+        ind = ind.assign(k=ind["name"].astype("string").str.replace(r"\s+", "", regex=True))
+        # every repeat after the first (of a name: an unnamed row's key is blank, group -1),
+        # and every row whose weight is not above 0
+        ids, first_rows = _group_ids(ind, ["sub", "k"])
+        repeat = ids >= 0
+        repeat[first_rows] = False
+        nonpos = (ind["w"].notna() & (ind["w"] <= 0)).to_numpy()
+        on = repeat | nonpos
+        if on.any():
+            g = ind[ind["name"].notna()].groupby(["sub", "k"])
+            bad = ind[on]
+            keys = pd.MultiIndex.from_arrays([bad["sub"], bad["k"]])
+            count = g.size().reindex(keys).fillna(1).astype(int).to_numpy()
+            first = g["name_cell"].first().reindex(keys).to_numpy()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "sub": bad["sub"],
+                        "name": bad["name"].fillna(bad["name_cell"]),
+                        "sheet": bad["sheet"],
+                        "cell": np.where(repeat[on], bad["name_cell"], bad["weight_cell"]),
+                        "count": count,
+                        "first": np.where(pd.isna(first), bad["name_cell"], first),
+                        "weight": bad["w"],
+                    }
+                )
+            )
+    if not ctx.frames.score_items.empty:
+        si = _score_items(ctx)
+        si = si[si["w3"].notna() & (si["w3"] <= 0)]
+        if not si.empty:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "sub": si["sub"],
+                        "name": si["level3"],
+                        "sheet": si["sheet"],
+                        "cell": si["w3_cell"],
+                        "count": 1,
+                        "first": si["w3_cell"],
+                        "weight": si["w3"],
+                    }
+                )
+            )
+    if not parts:
+        return no_hits()
+    out = pd.concat(parts, ignore_index=True)
     return hits(
         out,
         sheet=out["sheet"],
