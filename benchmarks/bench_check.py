@@ -83,7 +83,7 @@ def contenders(path: Path) -> dict[str, list[str]]:
 def bench_file(path: Path, repeat: int) -> dict[str, float]:
     runs = contenders(path)
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for name, cmd in runs.items():  # one warm-up round: file cache, .pyc files
+    for cmd in runs.values():  # one warm-up round: file cache, .pyc files
         _timed(cmd)
     for _ in range(repeat):
         for name, cmd in runs.items():

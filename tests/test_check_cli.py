@@ -163,7 +163,9 @@ def test_as_a_process_output_and_exit_codes_survive_the_quick_exit(bench, tmp_pa
     clean = bench.build(bench.national())
     proc = _as_process("check", "--json", str(bad), str(clean))
     assert proc.returncode == 1, proc.stderr
-    assert json.loads(proc.stdout) == json.loads(_invoke("check", "--json", str(bad), str(clean)).output)
+    assert json.loads(proc.stdout) == json.loads(
+        _invoke("check", "--json", str(bad), str(clean)).output
+    )
     ok = _as_process("check", str(clean))
     assert ok.returncode == 0 and ok.stdout == _invoke("check", str(clean)).output
     missing = _as_process("check", str(tmp_path / "nope.xlsx"))
