@@ -781,6 +781,24 @@ def _item_key(ctx: Ctx) -> pd.Series:
     return score_item_key(ctx.frames.score_items)
 
 
+def _full_without_evidence(
+    ctx: Ctx, df: pd.DataFrame, cand: np.ndarray, score: str, weight: str, name: str
+) -> pd.DataFrame:
+    """I14's hits among the candidate rows of `df` (an indicator or scoring table): the full
+    satisfaction scores of submissions that show no survey."""
+    no_ev = ~df["sub"].map(_survey_evidence(ctx)).fillna(False).astype(bool).to_numpy()
+    rows = df[cand & no_ev]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["score_cell"],
+        observed=_num(rows, score),
+        stake=_num(rows, weight),
+        name=rows[name],
+        weight=_num(rows, weight),
+    )
+
+
 @rule(
     "I14",
     "warning",
@@ -804,37 +822,13 @@ def i14_satisfaction_evidence(ctx: Ctx) -> pd.DataFrame | None:
         w = _numc(ctx, "weight")
         cand = cand & scoring.is_full(_numc(ctx, "score_reported"), w, ctx.cfg).to_numpy()
     if cand.any():
-        no_ev = ~ind["sub"].map(_survey_evidence(ctx)).fillna(False).astype(bool).to_numpy()
-        rows = ind[cand & no_ev]
-        parts.append(
-            hits(
-                rows,
-                sheet=rows["sheet"],
-                cell=rows["score_cell"],
-                observed=_num(rows, "score_reported"),
-                stake=_num(rows, "weight"),
-                name=rows["name"],
-                weight=_num(rows, "weight"),
-            )
-        )
+        parts.append(_full_without_evidence(ctx, ind, cand, "score_reported", "weight", "name"))
     if not items.empty:
         score, w3 = _num(items, "score"), _num(items, "w3")
         full = score.notna() & w3.gt(0) & scoring.is_full(score, w3, ctx.cfg)
         cand = full.to_numpy() & _item_key(ctx).eq(ITEM_SATISFACTION).to_numpy()
         if cand.any():
-            no_ev = ~items["sub"].map(_survey_evidence(ctx)).fillna(False).astype(bool)
-            rows = items[cand & no_ev.to_numpy()]
-            parts.append(
-                hits(
-                    rows,
-                    sheet=rows["sheet"],
-                    cell=rows["score_cell"],
-                    observed=_num(rows, "score"),
-                    stake=_num(rows, "w3"),
-                    name=rows["level3"],
-                    weight=_num(rows, "w3"),
-                )
-            )
+            parts.append(_full_without_evidence(ctx, items, cand, "score", "w3", "level3"))
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else None
 

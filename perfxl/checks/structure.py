@@ -61,10 +61,6 @@ def _is_blank(v: object) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def _na_mark(s: pd.Series) -> pd.Series:
-    return map_distinct(s, is_na).astype(bool)
-
-
 def _cells_where(df: pd.DataFrame, columns: list[str], test: Callable[[Any], bool]) -> np.ndarray:
     """`test` over every cell of `df[columns]` (a missing column reads as blanks) as a rows ×
     columns bool array, run once per distinct value of all the columns together: one factorize

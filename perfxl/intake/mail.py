@@ -248,13 +248,6 @@ def iter_mail(path: Path, display: str, kind: str) -> Iterator[Mail]:
         yield _one_file(path, display)
 
 
-def _file_time(path: Path) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-    except (OSError, ValueError, OverflowError):
-        return None
-
-
 def _one_file(path: Path, display: str) -> Mail:
     try:
         size = path.stat().st_size

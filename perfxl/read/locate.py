@@ -303,7 +303,3 @@ def _table_end(grid: Grid, start: int, end_keys: frozenset[str], rows: range | N
             blank_run = 0
         r += 1
     return min(limit, grid.nrows)
-
-
-def row_is_blank(grid: Grid, r: int, cols: Iterable[int]) -> bool:
-    return all(grid.value(r, c) in (None, "") for c in cols)
