@@ -150,11 +150,12 @@ def _best(timings: Iterable[Timing]) -> Timing:
 def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
     """perfxl's stages in this process, as `perfxl run` chains them (frames are made while the
     files are read; "assemble" is what is left once the last file is in)."""
-    from perfxl.batch import discover, hash_inputs, read_all
     from perfxl.checks.engine import run_checks
-    from perfxl.frames import FrameBuilder
-    from perfxl.run import run_batch
-    from perfxl.writer import write_outputs
+    from perfxl.intake.discover import discover, hash_inputs
+    from perfxl.model.frames import FrameBuilder
+    from perfxl.report.outputs import write_outputs
+    from perfxl.run.batch import run_batch
+    from perfxl.run.reading import read_all
 
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,10 +37,12 @@ t1 = time.perf_counter()
 import perfxl.cli
 from perfxl.checks import load_all
 from perfxl.checks.engine import run_checks
-from perfxl.frames import build_frames
-from perfxl.pipeline import Report, read_files, report_dict
-from perfxl.textout import render_report
-from perfxl.config import DEFAULT
+from perfxl.model.frames import build_frames
+from perfxl.checks.outcome import Report
+from perfxl.run.check import read_files
+from perfxl.report.machine import report_dict
+from perfxl.report.text import render_report
+from perfxl.checks.config import DEFAULT
 load_all()
 t2 = time.perf_counter()
 subs = read_files([sys.argv[1]])

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 import python_calamine as pc  # noqa: E402
 
-from perfxl.read import read_workbook  # noqa: E402
+from perfxl.read.workbook import read_workbook  # noqa: E402
 
 EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfxl.synth import build_sample  # noqa: E402
+from synth.samples import build_sample  # noqa: E402
 
 CITIES = ("临江", "青山", "白水", "云岭", "江安", "石门", "南湖", "北塘", "东坪", "西林")
 DEPARTMENTS = (

@@ -8,13 +8,14 @@ __version__ = "0.1.0"
 
 # The public API, imported lazily so `perfxl --help` and `perfxl template` stay fast.
 _API = {
-    "read_workbook": "perfxl.read",
-    "read_batch": "perfxl.pipeline",
-    "check_files": "perfxl.pipeline",
-    "report_dict": "perfxl.pipeline",
-    "run_batch": "perfxl.run",
-    "load_config": "perfxl.config",
-    "write_template": "perfxl.template",
+    "read_workbook": "perfxl.read.workbook",
+    "read_batch": "perfxl.run.check",
+    "check_files": "perfxl.run.check",
+    "report_dict": "perfxl.report.machine",
+    "run_batch": "perfxl.run.batch",
+    "run_job": "perfxl.run.job",
+    "load_config": "perfxl.checks.config",
+    "write_template": "perfxl.report.template",
 }
 
 __all__ = ["__version__", *_API]

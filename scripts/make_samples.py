@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfxl.synth import build_sample, load_sample  # noqa: E402
+from synth.samples import build_sample, load_sample  # noqa: E402
 
 README_HEAD = """# samples
 

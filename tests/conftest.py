@@ -11,11 +11,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from perfxl.checks.config import DEFAULT, Config
 from perfxl.checks.engine import CheckResult, run_checks
-from perfxl.config import DEFAULT, Config
-from perfxl.frames import build_frames
-from perfxl.read import Submission, read_workbook
-from perfxl.synth import build_sample, national_example
+from perfxl.model.frames import build_frames
+from perfxl.model.submission import Submission
+from perfxl.read.workbook import read_workbook
+from synth.samples import build_sample, national_example
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "samples" / "data"

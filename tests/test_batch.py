@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from conftest import Workbench, assert_fires, assert_quiet
 
-from perfxl import aggregate
-from perfxl.batch import safe_name
-from perfxl.outputs import write_machine_outputs
-from perfxl.run import run_batch
+from perfxl.intake.names import safe_name
+from perfxl.report.machine import write_machine_outputs
+from perfxl.run import aggregate
+from perfxl.run.batch import run_batch
 
 
 def _variant(bench: Workbench, **fields) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from perfxl.read import read_workbook
+from perfxl.read.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,9 +20,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import run_outputs
 
-import perfxl.batch
-import perfxl.cache
-from perfxl.cache import (
+import perfxl.run.reading
+import perfxl.run.cache
+from perfxl.cli import main
+from perfxl.read.workbook import read_workbook, unreadable
+from perfxl.run.cache import (
     MAGIC,
     ReadCache,
     Unencodable,
@@ -31,8 +33,6 @@ from perfxl.cache import (
     encode,
     fingerprint_of,
 )
-from perfxl.cli import main
-from perfxl.read import read_workbook, unreadable
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ".perfxl-cache"
@@ -72,13 +72,13 @@ def _folder(bench, tmp_path: Path, n: int = 4) -> Path:
 def reads(monkeypatch) -> list[str]:
     """The files perfxl actually reads (with --jobs 1 and few files, in this process)."""
     seen: list[str] = []
-    real = perfxl.batch.read_task
+    real = perfxl.run.reading.read_task
 
     def counting(task):
         seen.append(Path(task[1]).name)
         return real(task)
 
-    monkeypatch.setattr(perfxl.batch, "read_task", counting)
+    monkeypatch.setattr(perfxl.run.reading, "read_task", counting)
     return seen
 
 
@@ -98,7 +98,8 @@ def _entries(root: Path) -> list[Path]:
 
 def _read(src: Path, root: Path) -> tuple[list[Any], ReadCache]:
     """What a run does before its checks: discover, hash, read through the cache, prune."""
-    from perfxl.batch import discover, hash_inputs, read_all
+    from perfxl.intake.discover import discover, hash_inputs
+    from perfxl.run.reading import read_all
 
     work = src.parent / "work"
     work.mkdir(exist_ok=True)
@@ -193,7 +194,7 @@ def test_cache_options_usage_errors(tmp_path) -> None:
 
 
 def test_library_runs_without_a_cache_unless_asked(bench, tmp_path) -> None:
-    from perfxl.run import run_batch
+    from perfxl.run.batch import run_batch
 
     src = _folder(bench, tmp_path, n=1)
     run = run_batch([src], tmp_path / "out", jobs=1, cache_dir=tmp_path / "c")
@@ -274,7 +275,7 @@ def test_damaged_entries_are_dropped_and_rebuilt(bench, tmp_path, reads) -> None
 def test_an_interrupted_run_keeps_what_it_read(bench, tmp_path, monkeypatch) -> None:
     src = _folder(bench, tmp_path)
     root = tmp_path / "cache"
-    real = perfxl.batch.read_task
+    real = perfxl.run.reading.read_task
     calls: list[str] = []
 
     def interrupted(task):
@@ -283,7 +284,7 @@ def test_an_interrupted_run_keeps_what_it_read(bench, tmp_path, monkeypatch) -> 
         calls.append(task[1])
         return real(task)
 
-    monkeypatch.setattr(perfxl.batch, "read_task", interrupted)
+    monkeypatch.setattr(perfxl.run.reading, "read_task", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _read(src, root)
     assert len(_entries(root)) == 2  # the two files read before the interruption
@@ -298,7 +299,7 @@ def test_an_interrupted_run_keeps_what_it_read(bench, tmp_path, monkeypatch) -> 
     recent.write_bytes(b"another run is writing this one")
 
     calls.clear()
-    monkeypatch.setattr(perfxl.batch, "read_task", lambda t: (calls.append(t[1]), real(t))[1])
+    monkeypatch.setattr(perfxl.run.reading, "read_task", lambda t: (calls.append(t[1]), real(t))[1])
     _, cache = _read(src, root)
     assert len(calls) == 3 and cache.hits == 2  # the rest only
     assert not stale.exists() and recent.exists()
@@ -307,11 +308,11 @@ def test_an_interrupted_run_keeps_what_it_read(bench, tmp_path, monkeypatch) -> 
 
 KILLABLE = """
 import sys, time
-import perfxl.batch
+import perfxl.run.reading
 from perfxl.cli import main
 
 ready, args = sys.argv[1], sys.argv[2:]
-real, done = perfxl.batch.read_task, []
+real, done = perfxl.run.reading.read_task, []
 
 def slow(task):
     if len(done) == 2:
@@ -320,7 +321,7 @@ def slow(task):
     done.append(task)
     return real(task)
 
-perfxl.batch.read_task = slow
+perfxl.run.reading.read_task = slow
 main(args)
 """
 
@@ -379,7 +380,7 @@ def test_old_entries_and_other_readers_are_pruned(bench, tmp_path, reads, monkey
     assert left == set(entries) - {gone_sha}  # unused for 40 days: removed; used: kept
     # another perfxl (version, source, parser): nothing it cached is used, and it is removed
     version_dir = next(p for p in root.iterdir() if p.is_dir())
-    monkeypatch.setattr(perfxl.cache, "_fingerprint", "f" * 64)
+    monkeypatch.setattr(perfxl.run.cache, "_fingerprint", "f" * 64)
     reads.clear()
     _read(src, root)
     assert len(reads) == 2
@@ -403,7 +404,7 @@ def test_fingerprint_follows_source_and_versions(tmp_path) -> None:
 
 
 def test_every_sample_survives_the_round_trip(bench) -> None:
-    from perfxl.synth_foreign import STYLES
+    from synth.foreign import STYLES
 
     paths = sorted((ROOT / "samples").glob("*.xlsx"))
     for style in STYLES:
@@ -420,8 +421,7 @@ def test_every_sample_survives_the_round_trip(bench) -> None:
 
 
 def test_values_json_has_no_type_for_come_back_as_they_were() -> None:
-    from perfxl.read import Submission
-    from perfxl.read.extract import Extract
+    from perfxl.model.submission import Extract, Submission
 
     tz = dt.timezone(dt.timedelta(hours=8))
     zoo = {
@@ -460,7 +460,7 @@ def test_what_is_not_cached(tmp_path) -> None:
     assert not cacheable(crashed)  # a crash or an OS error may not happen next time
     cache.put(crashed)
     assert cache.stored == 0
-    from perfxl.read import Submission
+    from perfxl.model.submission import Submission
 
     odd = Submission("a.xlsx", "cd" * 32, 1, None, "xlsx", provenance={})
     odd.read_ms = np.float64(1.0)  # type: ignore[assignment]  # a value JSON would not bring back

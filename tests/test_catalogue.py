@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl.checks import load_all
+from perfxl.checks.config import Config
 from perfxl.cli import main
-from perfxl.config import Config
-from perfxl.findings import RULES, SEVERITIES
-from perfxl.textout import rules_markdown
+from perfxl.model.findings import RULES, SEVERITIES
+from perfxl.report.text import rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -48,8 +48,8 @@ EMITTED_ELSEWHERE = {
 
 @pytest.fixture(scope="module", autouse=True)
 def _loaded() -> None:
-    import perfxl.read  # noqa: F401  (declares the reading rules)
-    import perfxl.run  # noqa: F401  (declares D06)
+    import perfxl.read.workbook  # noqa: F401  (declares the reading rules)
+    import perfxl.run.batch  # noqa: F401  (declares D06)
 
     load_all()
 

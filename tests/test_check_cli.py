@@ -7,7 +7,8 @@ import json
 from click.testing import CliRunner
 
 from perfxl.cli import main
-from perfxl.pipeline import check_files, report_dict
+from perfxl.report.machine import report_dict
+from perfxl.run.check import check_files
 
 REQUIRED_KEYS = {
     "file",

@@ -61,8 +61,8 @@ def inputs(tmp_path_factory) -> Path:
         zf.write(samples[0], "部门/" + samples[0].name.replace(".xlsx", "_zip.xlsx"))
     (src / "网页.xls").write_text("<html><table><tr><td>1</td></tr></table></html>")
     if importlib.util.find_spec("xlwt") is not None:
-        from perfxl.synth import national_example
-        from perfxl.synth_foreign import build_foreign_workbook
+        from synth.foreign import build_foreign_workbook
+        from synth.samples import national_example
 
         s = national_example()
         s["layout"] = "foreign"
@@ -222,7 +222,7 @@ def test_without_dask_installed_a_clear_message(tmp_path, monkeypatch) -> None:
 
 
 def test_chunks_are_batches() -> None:
-    from perfxl.executors import chunk_size
+    from perfxl.run.executors import chunk_size
 
     assert chunk_size(2000, 2) == 64
     assert chunk_size(100, 2) == 12
@@ -291,7 +291,7 @@ def fake(monkeypatch):
         pytest.skip('needs dask: pip install -e ".[dask]"')
     import distributed
 
-    import perfxl.executors
+    import perfxl.run.executors
 
     holder: dict[str, _FakeClient] = {}
 
@@ -299,15 +299,15 @@ def fake(monkeypatch):
     def client(scheduler, n_jobs, scratch):
         yield holder["client"]
 
-    monkeypatch.setattr(perfxl.executors, "_client", client)
+    monkeypatch.setattr(perfxl.run.executors, "_client", client)
     monkeypatch.setattr(distributed, "as_completed", lambda futures: iter(futures))
     return holder
 
 
 def test_a_worker_that_dies_costs_only_its_file(bench, fake) -> None:
-    from perfxl.executors import read_with_dask
-    from perfxl.read import read_workbook
     from perfxl.read.isolate import CRASHED
+    from perfxl.read.workbook import read_workbook
+    from perfxl.run.executors import read_with_dask
 
     tasks = _tasks(bench, 16)
     killer = tasks[5][1]
@@ -337,7 +337,7 @@ def test_a_worker_that_dies_costs_only_its_file(bench, fake) -> None:
 
 
 def test_files_a_worker_cannot_open_are_read_here(bench, fake) -> None:
-    from perfxl.executors import read_with_dask
+    from perfxl.run.executors import read_with_dask
 
     tasks = _tasks(bench, 3)
     fake["client"] = _FakeClient(path_seen=lambda p: p + ".not-on-this-worker")
@@ -348,7 +348,7 @@ def test_files_a_worker_cannot_open_are_read_here(bench, fake) -> None:
 
 
 def test_workers_with_another_perfxl_stop_the_run(bench, fake) -> None:
-    from perfxl.executors import ExecutorError, read_with_dask
+    from perfxl.run.executors import ExecutorError, read_with_dask
 
     tasks = _tasks(bench, 2)
     fake["client"] = _FakeClient(fingerprint="0" * 64)

@@ -17,12 +17,12 @@ import xlsxwriter
 from click.testing import CliRunner
 from conftest import Workbench
 
-import perfxl.feedback as feedback
+import perfxl.report.feedback as feedback
 from perfxl.cli import main
-from perfxl.feedback import COLOURS, annotate
-from perfxl.pipeline import check_files
-from perfxl.run import run_batch
-from perfxl.writer import write_outputs
+from perfxl.report.feedback import COLOURS, annotate
+from perfxl.report.outputs import write_outputs
+from perfxl.run.batch import run_batch
+from perfxl.run.check import check_files
 
 SEED = "海南省商务厅_信息系统运行维护_2018.xlsx"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfxl.frames import FrameBuilder, build_frames
-from perfxl.read import read_workbook
+from perfxl.model.frames import FrameBuilder, build_frames
+from perfxl.read.workbook import read_workbook
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

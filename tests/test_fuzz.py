@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_hostile import assert_guarantees, digests
 
-from perfxl.synth import build_sample, national_example
-from perfxl.writer import write_outputs
+from perfxl.report.outputs import write_outputs
+from synth.samples import build_sample, national_example
 
 BASES = {
     "national": national_example(),
@@ -134,7 +134,7 @@ def test_mutated_workbooks_keep_every_guarantee(tmp_path_factory, national, hain
         build_sample(_mutate(BASES["national"], national[:1]), src / "raw.xlsx")
         _raw_edits(src / "raw.xlsx", raw)
     before = digests([src])
-    from perfxl.run import run_batch
+    from perfxl.run.batch import run_batch
 
     out = root / "out"
     run = run_batch([src], out, jobs=1)

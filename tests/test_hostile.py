@@ -22,12 +22,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import Workbench, assert_fires, assert_quiet
 
-from perfxl.batch import display_name, safe_name
 from perfxl.cli import main
-from perfxl.read import read_workbook
+from perfxl.intake.names import display_name, safe_name
 from perfxl.read.vet import parse_defined_names, sheet_extent
-from perfxl.run import run_batch
-from perfxl.writer import write_outputs
+from perfxl.read.workbook import read_workbook
+from perfxl.report.outputs import write_outputs
+from perfxl.run.batch import run_batch
 
 OUTPUTS = {"summary.xlsx", "projects.csv", "findings.csv", "run.json"}
 STATUSES = {"read", "duplicate", "superseded", "unreadable", "skipped"}
@@ -615,9 +615,9 @@ def test_a_parser_crash_is_a_finding_everywhere(bench, tmp_path) -> None:
 
 
 def test_archives_share_one_extraction_budget(bench, clean, tmp_path, monkeypatch) -> None:
-    import perfxl.batch
+    import perfxl.intake.zips
 
-    monkeypatch.setattr(perfxl.batch, "MAX_EXTRACTED_BYTES", clean.stat().st_size * 5 // 2)
+    monkeypatch.setattr(perfxl.intake.zips, "MAX_EXTRACTED_BYTES", clean.stat().st_size * 5 // 2)
     with zipfile.ZipFile(tmp_path / "many.zip", "w") as zf:
         for k in range(4):
             zf.writestr(f"{k}.xlsx", clean.read_bytes())
@@ -659,14 +659,14 @@ def test_a_blank_year_among_dated_projects(bench, tmp_path) -> None:
 
 
 def test_a_file_that_vanishes_or_turns_into_a_pipe(bench, clean, tmp_path, monkeypatch) -> None:
-    import perfxl.run
+    import perfxl.run.batch
 
     src = tmp_path / "in"
     for name in ("gone.xlsx", "pipe.xlsx", "late.xlsx", "ok.xlsx"):
         s = bench.national()
         s["fields"]["project_code"] = name
         _copy(bench.build(s), src / name)
-    real_discover, real_hash = perfxl.run.discover, perfxl.run.hash_inputs
+    real_discover, real_hash = perfxl.run.batch.discover, perfxl.run.batch.hash_inputs
 
     def discover(*args, **kwargs):
         found = real_discover(*args, **kwargs)
@@ -679,8 +679,8 @@ def test_a_file_that_vanishes_or_turns_into_a_pipe(bench, clean, tmp_path, monke
         real_hash(items)
         (src / "late.xlsx").unlink()  # gone after hashing, before the reader opens it
 
-    monkeypatch.setattr(perfxl.run, "discover", discover)
-    monkeypatch.setattr(perfxl.run, "hash_inputs", hash_inputs)
+    monkeypatch.setattr(perfxl.run.batch, "discover", discover)
+    monkeypatch.setattr(perfxl.run.batch, "hash_inputs", hash_inputs)
     run = run_batch([src], tmp_path / "out", jobs=1)
     status = {i.display: (i.status, i.reason) for i in run.inputs}
     assert status["in/gone.xlsx"][0] == "unreadable" and "移走" in status["in/gone.xlsx"][1]
@@ -736,7 +736,7 @@ def test_output_folder_inside_the_input_folder(bench, clean, tmp_path) -> None:
 
 def test_no_traceback_reaches_the_user_and_debug_shows_one(bench, clean, tmp_path) -> None:
     boom = (
-        "import sys, perfxl.run as r\n"
+        "import sys, perfxl.run.batch as r\n"
         "def boom(*a, **k):\n"
         "    raise RuntimeError('boom')\n"
         "r._run = boom\n"
@@ -830,7 +830,7 @@ def test_killed_mid_write_keeps_the_previous_summary(bench, tmp_path) -> None:
 
 
 def test_sigterm_leaves_nothing_behind(bench, tmp_path) -> None:
-    from perfxl.outputs import atomic_path
+    from perfxl.files import atomic_path
 
     target = tmp_path / "summary.xlsx"
     target.write_bytes(b"previous")
@@ -843,7 +843,7 @@ def test_sigterm_leaves_nothing_behind(bench, tmp_path) -> None:
 
 
 def test_the_sweep_takes_only_what_dead_runs_left(tmp_path) -> None:
-    from perfxl.outputs import sweep_stale
+    from perfxl.files import sweep_stale
 
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

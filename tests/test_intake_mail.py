@@ -22,7 +22,7 @@ from conftest import Workbench
 from perfxl.cli import main
 from perfxl.intake.mail import iter_mail, mail_kind, parse_mail
 from perfxl.intake.names import decode_words, header_text, param_text, split_params
-from perfxl.run import run_batch
+from perfxl.run.batch import run_batch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOUNDARY = b"----=_NextPart_perfxl_test"

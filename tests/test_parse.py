@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import perfxl.parse as parse_module
-from perfxl.parse import (
+import perfxl.read.grammar as parse_module
+from perfxl.read.grammar import (
     DIRECTIONS,
     MONEY_FACTORS,
     QUAL_LEVELS,

@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from perfxl import pipeline
-from perfxl.read import read_workbook
 from perfxl.read.values import raw_text
+from perfxl.read.workbook import read_workbook
+from perfxl.run import check as pipeline
 from perfxl.spec import parse_a1
-from perfxl.synth import national_example
-from perfxl.synth_foreign import STYLES
+from synth.foreign import STYLES
+from synth.samples import national_example
 
 SHEET = "项目支出绩效自评表"
 

@@ -14,7 +14,7 @@ from test_intake_mail import SHAPES, attachment, b_word, mbox, message, zipped
 from perfxl.cli import main
 from perfxl.intake.mail import parse_mail
 from perfxl.intake.names import param_text, split_params
-from perfxl.replies import parse_server
+from perfxl.report.replies import parse_server
 
 FROM = "绩效处 <jxc@czj.example.cn>"
 WANG = "wangxm@lj-yz.example.cn"

@@ -1,6 +1,6 @@
 from conftest import assert_fires, assert_quiet
 
-from perfxl.config import from_mapping
+from perfxl.checks.config import from_mapping
 
 FUNDS = {f"F{i:02d}" for i in range(1, 14)}
 

@@ -1,8 +1,8 @@
 import pytest
 from conftest import assert_fires, assert_quiet
 
-from perfxl.config import from_mapping
-from perfxl.findings import RULES, RuleInfo
+from perfxl.checks.config import from_mapping
+from perfxl.model.findings import RULES, RuleInfo
 
 
 def test_g01_fires_when_the_grade_is_typed_over(bench) -> None:

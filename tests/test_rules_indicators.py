@@ -1,7 +1,7 @@
 from conftest import assert_fires, assert_quiet, indicator, rule_rows
 
-from perfxl.config import from_mapping
-from perfxl.findings import RULES
+from perfxl.checks.config import from_mapping
+from perfxl.model.findings import RULES
 
 MINE = {f"I{i:02d}" for i in range(1, 21)} | {"N06"}
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import Workbench, assert_fires, assert_quiet, rule_rows
 
 from perfxl.checks.engine import CheckResult
-from perfxl.scoring import target_score_items as score_item_of
+from perfxl.checks.scoring import target_score_items as score_item_of
 
 T_RULES = {f"T0{i}" for i in range(1, 10)}
 

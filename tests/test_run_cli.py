@@ -80,13 +80,13 @@ def test_interrupted_run_keeps_the_previous_summary(folder, tmp_path, monkeypatc
     assert CliRunner().invoke(main, ["run", str(folder), "-o", str(out)]).exit_code == 1
     previous = (out / "summary.xlsx").read_bytes()
 
-    import perfxl.summary
+    import perfxl.report.summary
 
     def broken(run, path, **kwargs):
         Path(path).write_bytes(b"half a workbook")
         raise KeyboardInterrupt  # the user pressed Ctrl-C while the summary was being written
 
-    monkeypatch.setattr(perfxl.summary, "write_summary", broken)
+    monkeypatch.setattr(perfxl.report.summary, "write_summary", broken)
     result = CliRunner().invoke(main, ["run", str(folder), "-o", str(out)])
     assert result.exit_code != 0
     assert (out / "summary.xlsx").read_bytes() == previous

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from perfxl.checks.engine import run_checks
-from perfxl.frames import build_frames
-from perfxl.read import read_workbook
-from perfxl.synth import build_sample
+from perfxl.model.frames import build_frames
+from perfxl.read.workbook import read_workbook
+from synth.samples import build_sample
 
 DATA = Path(__file__).resolve().parent.parent / "samples" / "data"
 SAMPLES = sorted(DATA.glob("*.json"))

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from perfxl.synth import build_sample, load_sample
-from perfxl.synth_foreign import KEY_LABELS, STYLES, build_foreign_workbook, key_label_cells
+from synth.foreign import KEY_LABELS, STYLES, build_foreign_workbook, key_label_cells
+from synth.samples import build_sample, load_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "samples" / "data"

@@ -13,12 +13,12 @@ import pytest
 from conftest import Workbench
 from python_calamine import CalamineWorkbook
 
-from perfxl import summary
-from perfxl.batch import RunResult
 from perfxl.checks import load_all
-from perfxl.run import run_batch
-from perfxl.summary import write_summary
-from perfxl.textout import catalogue_rows
+from perfxl.report import summary
+from perfxl.report.run_result import RunResult
+from perfxl.report.summary import write_summary
+from perfxl.report.text import catalogue_rows
+from perfxl.run.batch import run_batch
 
 SHEETS = [
     "总览",

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from perfxl.cli import main
-from perfxl.formulas import evaluate
+from perfxl.report.template import INSTRUCTIONS_SHEET, write_template
 from perfxl.spec import (
     LISTS_SHEET,
     META_SHEET,
@@ -22,7 +22,7 @@ from perfxl.spec import (
     parse_a1,
     table_name,
 )
-from perfxl.template import INSTRUCTIONS_SHEET, write_template
+from perfxl.spec.formulas import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,7 +234,7 @@ def test_cli_template_unknown_profile(tmp_path) -> None:
 
 
 def test_filled_workbook_caches_formula_values(tmp_path) -> None:
-    from perfxl.synth import build_sample, national_example
+    from synth.samples import build_sample, national_example
 
     path = build_sample(national_example(), tmp_path / "n.xlsx")
     wb = openpyxl.load_workbook(path, data_only=True)
@@ -247,7 +247,7 @@ def test_filled_workbook_caches_formula_values(tmp_path) -> None:
 
 
 def test_typed_over_formula_stays_a_value(tmp_path) -> None:
-    from perfxl.synth import build_sample, national_example
+    from synth.samples import build_sample, national_example
 
     s = national_example()
     s["fields"]["total_reported"] = 95
@@ -258,7 +258,7 @@ def test_typed_over_formula_stays_a_value(tmp_path) -> None:
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path) -> None:
-    from perfxl.synth import build_sample, national_example
+    from synth.samples import build_sample, national_example
 
     s = national_example()
     s["fields"]["project_name"] = '=HYPERLINK("http://x","点我")'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from perfxl.checks.engine import Ctx, field_cell, rule
-from perfxl.findings import declare
-from perfxl.roster import match_subs
+from perfxl.checks.roster import match_subs
+from perfxl.model.findings import declare
 
 ROSTER_SHEET = "名单"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from perfxl import scoring
-from perfxl.config import Config
-from perfxl.frames import Frames
-from perfxl.units import compare_units
+from perfxl.checks import scoring
+from perfxl.checks.config import Config
+from perfxl.checks.units import compare_units
+from perfxl.model.frames import Frames
 
 NATIONAL_MEASURES = ("initial_budget", "annual_budget", "executed")
 HAINAN_MEASURES = ("planned", "arrived", "used")

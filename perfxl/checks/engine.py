@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl.config import DEFAULT, Config
-from perfxl.findings import RULES, SEVERITY_RANK, Finding, declare, make
-from perfxl.frames import Frames, findings_frame
+from perfxl.checks.config import DEFAULT, Config
+from perfxl.model.findings import RULES, SEVERITY_RANK, Finding, declare, make
+from perfxl.model.frames import Frames, findings_frame
 
 Check = Callable[["Ctx"], pd.DataFrame | None]
 HIT_COLUMNS = ("sub", "sheet", "cell", "observed", "expected", "severity", "stake")

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import parse, scoring
+from perfxl.checks import scoring
 from perfxl.checks.derive import HAINAN_MEASURES, NATIONAL_MEASURES
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
-from perfxl.findings import fmt_value
+from perfxl.model.findings import fmt_value
+from perfxl.read import grammar as parse
 
 NATIONAL, HAINAN = "national2020", "hainan2011"
 MEASURES = NATIONAL_MEASURES + HAINAN_MEASURES

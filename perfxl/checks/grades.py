@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import scoring
+from perfxl.checks import scoring
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
-from perfxl.findings import declare
+from perfxl.model.findings import declare
 
 
 @rule(

@@ -9,15 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import parse, scoring
+from perfxl.checks import scoring
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, no_hits, rule
-from perfxl.findings import declare
-from perfxl.scoring import ITEM_SATISFACTION, score_item_key
-from perfxl.scoring import target_score_items as target_items
+from perfxl.checks.scoring import ITEM_SATISFACTION, score_item_key
+from perfxl.checks.scoring import target_score_items as target_items
+from perfxl.checks.units import target_unit as _target_unit
+from perfxl.checks.units import unit_mismatch
+from perfxl.model.findings import declare
+from perfxl.read import grammar as parse
 from perfxl.spec import get_profile
 from perfxl.spec.lists import LEVEL2_PARENT
-from perfxl.units import target_unit as _target_unit
-from perfxl.units import unit_mismatch
 
 
 def _words(text: str) -> tuple[str, ...]:

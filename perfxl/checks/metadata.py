@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import parse
 from perfxl.checks.engine import Ctx, field_cell, hits, rule
+from perfxl.read import grammar as parse
 
 # Province-level names stripped before comparing organisations: "海南省商务厅…" and "省商务厅…"
 # are the same body, and units drop the province in their own evaluator rows.

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import scoring
+from perfxl.checks import scoring
 from perfxl.checks.engine import Ctx, field_cell, hits, rule
 from perfxl.checks.metadata import column, same_org, text_of
-from perfxl.scoring import target_score_items as score_item_of
+from perfxl.checks.scoring import target_score_items as score_item_of
 
 HAINAN = ("hainan2011",)
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import scoring
+from perfxl.checks import scoring
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.read.values import is_na
 from perfxl.spec import get_profile

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfxl import scoring
+from perfxl.checks import scoring
 from perfxl.checks.engine import Ctx, hits, rule
 from perfxl.checks.metadata import text_of
-from perfxl.findings import fmt_value
+from perfxl.model.findings import fmt_value
 
 HAINAN = ("hainan2011",)
 TIERS = ("优", "良", "中", "差")

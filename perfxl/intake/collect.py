@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from perfxl import __version__
-from perfxl.batch import MAX_MEMBER_BYTES, WORKBOOK_EXTS, safe_name, unique_name
-from perfxl.intake.inputs import OTHER, WORKBOOK, ZIP, classify, skip_reason
+from perfxl.files import atomic_path
+from perfxl.intake.attachments import OTHER, WORKBOOK, ZIP, classify, skip_reason
+from perfxl.intake.inputs import WORKBOOK_EXTS
 from perfxl.intake.mail import Attachment, Mail, is_maildir, iter_mail, local_naive, mail_kind
-from perfxl.intake.names import zip_member_name
-from perfxl.outputs import atomic_path
-from perfxl.read.sniff import sniff_bytes
+from perfxl.intake.names import safe_name, unique_name, zip_member_name
+from perfxl.intake.sniff import sniff_bytes
+from perfxl.intake.zips import MAX_MEMBER_BYTES
 
 SAVED, DUPLICATE, SKIPPED, UNREADABLE, NO_ATTACHMENT = (
     "saved",
@@ -239,7 +240,7 @@ def _write_manifest(result: Collected, outdir: Path) -> None:
         w.writeheader()
         for row in result.rows:
             # a spreadsheet must not run a subject that starts with "=" as a formula
-            w.writerow({k: _csv_safe(v) for k, v in row.items()})
+            w.writerow({k: csv_safe(v) for k, v in row.items()})
     data = {
         "perfxl_version": __version__,
         "collected": dt.datetime.now().astimezone().isoformat(),
@@ -251,7 +252,7 @@ def _write_manifest(result: Collected, outdir: Path) -> None:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _csv_safe(v: Any) -> Any:
+def csv_safe(v: Any) -> Any:
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v

@@ -1,4 +1,4 @@
-"""Decode the header text and attachment names Chinese mail clients really send."""
+"""Names: mail headers and attachment names decoded as Chinese mail clients send them; file names made safe."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ def _rfc2231(sections: list[tuple[str, bool]]) -> str:
 
 
 def clean_name(name: str | None) -> str:
-    """An attachment name fit to show (not yet fit for a path: see `perfxl.batch.safe_name`)."""
+    """An attachment name fit to show (not yet fit for a path: see `safe_name`)."""
     if not name:
         return ""
     base = re.split(r"[\\/]", name)[-1]  # a client that sends a whole path: keep its last part
@@ -247,3 +247,61 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
         return info.filename.encode("cp437").decode("gb18030")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return info.filename
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/\ud800-\udfff]")
+
+
+# file systems count bytes (255), and a Chinese character is three of them in UTF-8
+MAX_NAME_BYTES = 180
+
+
+_DISPLAY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_name(name: str, limit: int = 120) -> str:
+    """A file name that cannot escape a folder: no directories, .., control or reserved characters,
+    and short enough in bytes for any file system."""
+    base = name.replace("\\", "/").split("/")[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if not base or set(base) <= {"."}:
+        base = "unnamed"
+    stem, dot, ext = base.rpartition(".")
+    if not dot or len(ext) > 8:
+        stem, dot, ext = base, "", ""
+    while len(base) > limit or len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        keep = min(len(stem) - 1, limit - len(ext) - 10)
+        stem = stem[: max(keep, 0)]
+        base = stem + "…" + dot + ext
+    return base
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or "name(2).xlsx", "name(3).xlsx" … when an equal one (case aside) is in `taken`;
+    the name returned is added to `taken`."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, k = name, 1
+    while candidate.lower() in taken:
+        k += 1
+        candidate = f"{stem}({k}).{ext}" if ext else f"{stem}({k})"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def display_name(text: str) -> str:
+    """A path as users see it: undecodable bytes read as GBK where they can be, controls as ?."""
+    if _SURROGATE.search(text):
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            text = _SURROGATE.sub("\ufffd", text)
+    return _DISPLAY_CONTROL.sub("?", text)

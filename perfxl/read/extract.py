@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
-from perfxl import parse
+from perfxl.model.submission import Extract
+from perfxl.read import grammar as parse
+from perfxl.read.grammar import keys_of, label_key
 from perfxl.read.grid import Book, Grid
-from perfxl.read.locate import (
-    Spot,
-    TableSpot,
-    field_spot,
-    find_label,
-    find_table,
-    keys_of,
-    label_key,
-    name_target,
-)
+from perfxl.read.locate import Spot, TableSpot, field_spot, find_label, find_table, name_target
 from perfxl.read.values import as_number, as_rate, as_text, as_year, cell, is_na, raw_text
 from perfxl.spec import Field, Profile, Sheet, Table, defined_name, table_name
 from perfxl.spec.lists import LEVEL2_PARENT
@@ -28,25 +20,6 @@ _NAME_PREFIX = re.compile(r"^指标\s*\d+\s*[:：.、]?\s*")
 _PLACEHOLDER = re.compile(r"^(?:指标\s*\d*\s*[:：]?|[…．.。·]+|/|／|-|—+|无)$")
 _TITLE_YEAR = re.compile(r"[(（]?\s*(20\d{2})\s*年度?\s*[)）]?")
 _LEVEL1_KNOWN = ("产出指标", "效益指标", "满意度指标", "成本指标", "成效指标", "效率指标")
-
-
-@dataclass(slots=True)
-class Extract:
-    """Everything read from one workbook, as plain records (cheap to send between processes)."""
-
-    profile: str
-    layout: str  # "template" | "foreign"
-    project: dict[str, Any] = field(default_factory=dict)
-    refs: dict[str, tuple[str, str]] = field(default_factory=dict)
-    funds: list[dict[str, Any]] = field(default_factory=list)
-    exec: list[dict[str, Any]] = field(default_factory=list)
-    indicators: list[dict[str, Any]] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
-    score_items: list[dict[str, Any]] = field(default_factory=list)
-    evaluators: list[dict[str, Any]] = field(default_factory=list)
-    narrative: list[dict[str, Any]] = field(default_factory=list)
-    missing_blocks: list[str] = field(default_factory=list)
-    money_unit: str = "万元"
 
 
 # ------------------------------------------------------------------ locating by spec

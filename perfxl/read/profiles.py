@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfxl import parse
+from perfxl.model.submission import Extract
+from perfxl.read import grammar as parse
 from perfxl.read.extract import (
-    Extract,
     infer_year,
     locate_table,
     money_unit_near,
@@ -14,8 +14,9 @@ from perfxl.read.extract import (
     read_indicators,
     title_year,
 )
+from perfxl.read.grammar import keys_of, label_key
 from perfxl.read.grid import Book, Grid
-from perfxl.read.locate import TableSpot, find_label, keys_of, label_key
+from perfxl.read.locate import TableSpot, find_label
 from perfxl.read.values import as_number, as_rate, as_text, is_na, raw_text
 from perfxl.spec import get_profile
 

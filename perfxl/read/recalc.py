@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfxl.formulas import FormulaError, evaluate
 from perfxl.read.grid import Book
 from perfxl.spec import Formula, Profile, get_profile, parse_a1
+from perfxl.spec.formulas import FormulaError, evaluate
 
 
 def template_formulas(profile: Profile) -> dict[tuple[str, str], str]:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from perfxl import parse
+from perfxl.read import grammar as parse
 from perfxl.read.locate import Spot
 
 _YEAR = re.compile(r"(20\d{2}|19\d{2})")

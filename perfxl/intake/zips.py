@@ -1,0 +1,123 @@
+"""Zip archives opened into inputs: members extracted into the run's work folder, within limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+
+from perfxl.intake.inputs import SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile
+from perfxl.intake.names import display_name, safe_name, zip_member_name
+
+# A zip member larger than this is not extracted (a bomb, or not a form).
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+
+
+MAX_ZIP_MEMBERS = 20_000
+
+
+# everything extracted from the archives of one run together
+MAX_EXTRACTED_BYTES = 4 * 1024**3
+
+
+_EXTRACTED: dict[str, int] = {}  # work folder -> bytes extracted into it so far
+
+
+def add_zip(
+    p: Path,
+    display: str,
+    workdir: Path,
+    found: list[InputFile],
+    notes: list[InputFile],
+    received: dt.datetime,
+    depth: int = 0,
+) -> None:
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        notes.append(InputFile(display, p, "zip", status=UNREADABLE, reason=f"压缩包损坏：{exc}"))
+        return
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            notes.append(
+                InputFile(
+                    display,
+                    p,
+                    "zip",
+                    status=UNREADABLE,
+                    reason=f"压缩包内文件过多（{len(members)}）",
+                )
+            )
+            return
+        for info in members:
+            if info.is_dir():
+                continue
+            name = zip_member_name(info)
+            shown = f"{display}/{display_name(name)}"
+            ext = Path(name).suffix.lower()
+            if ext not in WORKBOOK_EXTS and ext != ".zip":
+                notes.append(InputFile(shown, p, "zip", status=SKIPPED, reason="非工作簿文件"))
+                continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                notes.append(
+                    InputFile(shown, p, "zip", status=UNREADABLE, reason="解压后过大，已拒绝")
+                )
+                continue
+            used = _EXTRACTED.get(str(workdir), 0)
+            if used + info.file_size > MAX_EXTRACTED_BYTES:
+                # members sharing one compressed stream can make a small zip inflate without end
+                reason = f"本次解压总量已达上限（{MAX_EXTRACTED_BYTES // 1024**3} GB），未解压"
+                notes.append(InputFile(shown, p, "zip", status=UNREADABLE, reason=reason))
+                continue
+            target = workdir / f"{len(found) + len(notes):06d}_{safe_name(name)}"
+            try:
+                # "x": an extracted member never replaces another file
+                with zf.open(info) as src, open(target, "xb") as dst:
+                    copied = 0
+                    while chunk := src.read(1 << 20):
+                        copied += len(chunk)
+                        if copied > MAX_MEMBER_BYTES or used + copied > MAX_EXTRACTED_BYTES:
+                            raise ValueError("member inflates beyond its declared size")
+                        dst.write(chunk)
+                _EXTRACTED[str(workdir)] = used + copied
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                ValueError,
+                RuntimeError,
+                NotImplementedError,
+            ) as exc:
+                notes.append(
+                    InputFile(shown, p, "zip", status=UNREADABLE, reason=f"无法解压：{exc}")
+                )
+                target.unlink(missing_ok=True)
+                continue
+            member_time = zip_time(info) or received
+            if ext == ".zip" and depth < 2:
+                add_zip(target, shown, workdir, found, notes, member_time, depth + 1)
+                continue
+            found.append(
+                InputFile(
+                    shown,
+                    target,
+                    "zip",
+                    received=member_time,
+                    size=info.file_size,
+                    provenance={"archive": display, "archive_path": str(p), "member": name},
+                )
+            )
+
+
+def zip_time(info: zipfile.ZipInfo) -> dt.datetime | None:
+    try:
+        return dt.datetime(*info.date_time)
+    except ValueError:
+        return None
+
+
+def cleanup(workdir: Path) -> None:
+    _EXTRACTED.pop(str(workdir), None)
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,258 @@
+"""Read one workbook into a Submission: plain records with cell references, plus file-level findings."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from perfxl.files import os_reason
+from perfxl.intake.sniff import DISGUISES, WORKBOOK_FORMATS, has_vba, sniff
+from perfxl.model.findings import ERROR, INFO, WARNING, Finding, declare, make
+from perfxl.model.submission import Submission
+from perfxl.read.grid import Book, ReadError, load_book
+from perfxl.read.isolate import VETTED, load_isolated
+from perfxl.read.locate import name_constant
+from perfxl.spec import META_SHEET, PROFILE_IDS, TEMPLATE_VERSION, defined_name
+
+declare(
+    "R01",
+    ERROR,
+    "file",
+    "文件无法读取",
+    "file cannot be read",
+    "文件无法作为工作簿读取（{detail}），请重新导出为 .xlsx 后提交。",
+    "The file cannot be read as a workbook ({detail}); please re-export it as .xlsx.",
+    blocking=True,
+)
+declare(
+    "R02",
+    ERROR,
+    "file",
+    "文件已加密",
+    "encrypted workbook",
+    "文件已加密，请去除密码后重新提交。",
+    "The workbook is password-protected; remove the password and resubmit.",
+    blocking=True,
+)
+declare(
+    "R03",
+    ERROR,
+    "file",
+    "文件格式不符",
+    "not a workbook",
+    "文件实际是 {detail} 格式，并非 Excel 工作簿，请用 Excel/WPS 另存为 .xlsx 后提交。",
+    "The file is really {detail}, not an Excel workbook; save it as .xlsx and resubmit.",
+    blocking=True,
+)
+declare(
+    "R04",
+    ERROR,
+    "file",
+    "空文件",
+    "empty file",
+    "文件为空（0 字节）。",
+    "The file is empty (0 bytes).",
+    blocking=True,
+)
+declare(
+    "R05",
+    INFO,
+    "file",
+    "含宏的工作簿",
+    "workbook with macros",
+    "工作簿含有宏（{detail}），perfxl 不会执行宏，仅读取单元格内容。",
+    "The workbook contains macros ({detail}); perfxl never runs them and reads cell values only.",
+)
+declare(
+    "R06",
+    ERROR,
+    "file",
+    "文件过大",
+    "file too large",
+    "文件超出安全读取上限（{detail}），已拒绝读取以保护系统。",
+    "The workbook exceeds the safe reading limits ({detail}); it was refused to protect the machine.",
+    blocking=True,
+)
+declare(
+    "R07",
+    WARNING,
+    "file",
+    "模板版本不符",
+    "template version differs",
+    "模板版本为 {observed}，本程序支持 {expected}，已按表头定位读取。",
+    "Template version {observed}; this perfxl reads {expected}; located blocks by their headers.",
+)
+declare(
+    "R08",
+    INFO,
+    "file",
+    "公式没有计算结果",
+    "formulas saved without results",
+    "有 {count} 个公式单元格没有保存计算结果（如 {cells}），文件可能由程序生成、未经 Excel/WPS 保存；"
+    "其中 {recomputed} 个模板公式已按模板重新计算，其余按空白读取（执行率、总分和等次由 perfxl 自行复核）。",
+    "{count} formula cells were saved without their results (e.g. {cells}): the file was probably "
+    "written by a program and never saved in Excel/WPS; {recomputed} template formulas were "
+    "recomputed, the rest read as blank (perfxl recomputes the rate, total and grade itself).",
+)
+declare(
+    "S11",
+    ERROR,
+    "submission",
+    "模板无法识别",
+    "layout not recognised",
+    "模板无法识别：{detail}。",
+    "The layout is not recognised: {detail}.",
+    blocking=True,
+)
+declare(
+    "S12",
+    INFO,
+    "submission",
+    "非标准模板",
+    "non-template layout",
+    "未使用标准模板，已按表头和标签定位读取（{profile}）；请核对单元格位置。",
+    "Not the standard template; read by locating labels ({profile}); check the cell references.",
+)
+
+_BLOCK_ZH = {
+    "funds": "资金表（全年预算数/全年执行数 或 计划投资额）",
+    "indicators": "绩效指标表（三级指标/年度指标值/实际完成值）",
+    "targets": "项目绩效目标表",
+    "scoring": "绩效评价指标评分表",
+}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _template_id(book: Book) -> tuple[str | None, str | None]:
+    tid = name_constant(book, defined_name("template_id"))
+    ver = name_constant(book, defined_name("template_version"))
+    meta = book.grid(META_SHEET)
+    if meta is not None:
+        kv = {str(r[0]): r[1] for r in meta.rows if len(r) >= 2 and r[0]}
+        tid = tid or (str(kv["template_id"]) if kv.get("template_id") else None)
+        ver = ver or (str(kv["template_version"]) if kv.get("template_version") else None)
+    if tid not in PROFILE_IDS:
+        tid = None
+    return tid, ver
+
+
+def _uncached_finding(sub: str, book: Book, tid: str | None) -> Finding:
+    """R08, after recomputing the template's own formulas (a unit's own formulas are never run:
+    they can be anything, and perfxl recomputes the rate, total and grade from the inputs)."""
+    from perfxl.read.recalc import recompute_template
+
+    done = recompute_template(book, tid) if tid is not None else 0
+    sheet, refs = next(iter(book.uncached.items()))
+    every = [r for v in book.uncached.values() for r in v]
+    shown = "、".join(every[:3]) + ("…" if len(every) > 3 else "")
+    count = len(every)
+    return make(
+        "R08", sub=sub, sheet=sheet, cell=refs[0], count=count, cells=shown, recomputed=done
+    )
+
+
+def unreadable(path: str, display: str, sha256: str, code: str, detail: str) -> Submission:
+    """The submission of a file whose reading failed outside the reader's own checks."""
+    try:
+        st = os.stat(path)
+        size, mtime = st.st_size, st.st_mtime
+    except OSError:
+        size, mtime = 0, None
+    sub = Submission(display, sha256, size, mtime, "unreadable", blocked=True)
+    sub.findings.append(make(code, sub=sub.sub if sha256 else None, detail=detail))
+    return sub
+
+
+def read_workbook(
+    path: str | os.PathLike[str], display: str | None = None, sha256: str | None = None
+) -> Submission:
+    """Read one file. Never raises for bad data: problems become findings on the submission."""
+    from perfxl.read.profiles import detect_profile, read_hainan, read_national
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    shown = display or str(path)
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # a pipe or device would block or never end; only plain files are read
+            raise OSError(errno.EINVAL, "不是普通文件（管道、设备等）")
+        size, mtime = st.st_size, st.st_mtime
+        digest = sha256 or file_sha256(path)
+        fmt = sniff(path)
+    except OSError as exc:
+        sub = Submission(shown, sha256 or "", 0, None, "unreadable")
+        sub.findings.append(make("R01", detail=os_reason(exc)))
+        sub.blocked = True
+        return sub
+    sub = Submission(shown, digest, size, mtime, fmt)
+
+    def fail(code: str, **params: Any) -> Submission:
+        sub.findings.append(make(code, sub=sub.sub, **params))
+        sub.blocked = True
+        sub.read_ms = (time.perf_counter() - t0) * 1000
+        return sub
+
+    if fmt == "empty":
+        return fail("R04")
+    if fmt == "encrypted":
+        return fail("R02")
+    if fmt in DISGUISES:
+        return fail("R03", detail=DISGUISES[fmt])
+    if fmt not in WORKBOOK_FORMATS:
+        return fail(
+            "R01",
+            detail={"corrupt": "压缩包损坏", "zip": "压缩包中没有工作簿"}.get(fmt, "未知格式"),
+        )
+    if fmt == "xlsm":
+        sub.findings.append(make("R05", sub=sub.sub, detail=".xlsm"))
+    elif fmt == "xls" and has_vba(path):
+        sub.findings.append(make("R05", sub=sub.sub, detail=".xls 中的 VBA 工程"))
+    try:
+        # the 填报说明 and _lists sheets of a template are skipped
+        book = load_book(path, fmt) if fmt in VETTED else load_isolated(path, fmt)
+    except ReadError as exc:
+        return fail(exc.code, detail=exc.detail or exc.code)
+
+    tid, version = _template_id(book)
+    template = tid is not None
+    profile = tid or detect_profile(book)
+    sub.template_version = version
+    if book.uncached:
+        sub.findings.append(_uncached_finding(sub.sub, book, tid))
+    if profile is None:
+        return fail("S11", detail="找不到“全年预算数”“年度指标值”或“三级指标”等表头")
+    if template and version != TEMPLATE_VERSION:
+        sub.findings.append(make("R07", sub=sub.sub, observed=version, expected=TEMPLATE_VERSION))
+    try:
+        ex = (
+            read_national(book, template)
+            if profile == "national2020"
+            else read_hainan(book, template)
+        )
+    except Exception as exc:  # a layout we did not foresee must not stop the batch
+        return fail("S11", detail=f"读取出错 {type(exc).__name__}: {exc}")
+    sub.profile, sub.layout, sub.extract = profile, ex.layout, ex
+    if ex.layout == "foreign":
+        sub.findings.append(make("S12", sub=sub.sub, profile=profile))
+    if ex.missing_blocks:
+        missing = "、".join(_BLOCK_ZH.get(b, b) for b in ex.missing_blocks)
+        sub.findings.append(make("S11", sub=sub.sub, detail=f"缺少{missing}"))
+        sub.blocked = True
+    sub.read_ms = (time.perf_counter() - t0) * 1000
+    return sub
+
+
+__all__ = ["Submission", "os_reason", "read_workbook", "unreadable"]

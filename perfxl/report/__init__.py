@@ -1,0 +1,1 @@
+"""Report: what perfxl writes for people and machines (summary, CSV/JSON, feedback, replies, text)."""

@@ -1,0 +1,183 @@
+"""Machine outputs of a run (projects.csv, findings.csv, run.json) and atomic file writing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfxl import __version__
+from perfxl.checks.outcome import Report
+from perfxl.files import csv_safe, write_atomic
+from perfxl.intake.inputs import INPUT_STATUS_ZH
+from perfxl.model.findings import plain
+from perfxl.report.projects import project_rows
+from perfxl.report.run_result import RunResult
+
+PROJECT_CSV_COLUMNS = (
+    "file",
+    "profile",
+    "layout",
+    "fiscal_year",
+    "project_code",
+    "department",
+    "unit",
+    "project",
+    "budget_wan",
+    "executed_wan",
+    "exec_rate",
+    "exec_rate_reported",
+    "total_score_reported",
+    "total_score_recomputed",
+    "total_score_na_rescaled",
+    "grade_reported",
+    "grade_recomputed",
+    "errors",
+    "warnings",
+    "infos",
+    "status",
+    "status_en",
+    "superseded_by",
+    "submit_date",
+    "sha256",
+    "sub",
+)
+FINDING_CSV_COLUMNS = (
+    "severity",
+    "rule",
+    "message",
+    "message_en",
+    "department",
+    "unit",
+    "project",
+    "file",
+    "sheet",
+    "cell",
+    "observed",
+    "expected",
+    "stake",
+    "sub",
+)
+
+
+def _csv(df: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    out = df.reindex(columns=list(columns))
+    # UTF-8 with BOM so Excel opens Chinese text correctly; cells that start with = + - @ are
+    # prefixed with a quote so a spreadsheet never runs them as formulas
+    out = out.apply(
+        lambda col: (
+            col.map(csv_safe) if col.dtype == object or str(col.dtype).startswith("str") else col
+        )
+    )
+    out.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _records(df: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {k: plain(v) for k, v in r.items()}
+        for r in df.reindex(columns=list(columns)).to_dict("records")
+    ]
+
+
+def manifest(run: RunResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": i.display,
+            "origin": i.origin,
+            "sha256": i.sha256 or None,
+            "size": i.size,
+            "status": i.status,
+            "status_zh": INPUT_STATUS_ZH.get(i.status, i.status),
+            "reason": i.reason or None,
+            "sub": i.sub,
+            "received": i.received.isoformat() if i.received else None,
+            "provenance": plain(i.provenance) or None,
+        }
+        for i in run.inputs
+    ]
+
+
+def run_dict(run: RunResult) -> dict[str, Any]:
+    """run.json: the same content as the workbook, plus the manifest and the configuration."""
+    return {
+        "perfxl_version": run.version,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "options": run.options,
+        "config": run.config.as_dict(),
+        "config_source": run.config.source,
+        "counts": counts(run),
+        "projects": _records(run.projects, PROJECT_CSV_COLUMNS),
+        "findings": _records(run.findings, FINDING_CSV_COLUMNS),
+        "departments": _records(run.departments, tuple(run.departments.columns)),
+        "roster": _records(run.roster, tuple(run.roster.columns))
+        if run.roster is not None
+        else None,
+        "inputs": manifest(run),
+    }
+
+
+def counts(run: RunResult) -> dict[str, Any]:
+    p, f = run.projects, run.findings
+    status = p["status"].value_counts().to_dict() if not p.empty else {}
+    sev = f["severity"].value_counts().to_dict() if not f.empty else {}
+    return {
+        "inputs": len(run.inputs),
+        "submissions": len(p),
+        "projects": int(p["status"].isin(["通过", "需修改"]).sum()) if not p.empty else 0,
+        "departments": int(p.loc[p["status"].isin(["通过", "需修改"]), "department"].nunique())
+        if not p.empty
+        else 0,
+        "status": {str(k): int(v) for k, v in status.items()},
+        "errors": int(sev.get("error", 0)),
+        "warnings": int(sev.get("warning", 0)),
+        "infos": int(sev.get("info", 0)),
+    }
+
+
+def write_machine_outputs(run: RunResult, outdir: Path) -> list[Path]:
+    written = [
+        write_atomic(outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_CSV_COLUMNS, p)),
+        write_atomic(outdir / "findings.csv", lambda p: _csv(run.findings, FINDING_CSV_COLUMNS, p)),
+        write_atomic(
+            outdir / "run.json",
+            lambda p: p.write_text(
+                json.dumps(run_dict(run), ensure_ascii=False, indent=1, default=str),
+                encoding="utf-8",
+            ),
+        ),
+    ]
+    return written
+
+
+FINDING_KEYS = (
+    "rule",
+    "severity",
+    "sheet",
+    "cell",
+    "message",
+    "message_en",
+    "observed",
+    "expected",
+)
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The JSON shape of `perfxl check --json`: {"submissions": [...]}, each with its findings."""
+    rows = project_rows(report)
+    by_sub: dict[str, list[dict[str, Any]]] = {}
+    for rec in report.findings.to_dict("records"):
+        by_sub.setdefault(rec["sub"], []).append({k: plain(rec.get(k)) for k in FINDING_KEYS})
+    subs = []
+    for rec in rows.to_dict("records"):
+        rec = {k: plain(v) for k, v in rec.items()}
+        rec["findings"] = by_sub.get(rec["sub"], [])
+        subs.append(rec)
+    return {
+        "submissions": subs,
+        "perfxl_version": __version__,
+        "config_source": report.config.source,
+        "config": report.config.as_dict(),
+    }

@@ -1,0 +1,1 @@
+"""Run: the orchestration of a batch (discover, read, resubmissions, check, aggregate, write)."""

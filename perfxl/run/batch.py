@@ -1,0 +1,259 @@
+"""`perfxl run`: inputs in, summary workbook + CSV + JSON out, every input accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfxl.checks.config import DEFAULT, Config
+from perfxl.checks.engine import run_checks
+from perfxl.checks.outcome import Report
+from perfxl.files import sweep_stale, terminate_cleanly
+from perfxl.intake.discover import discover, hash_inputs
+from perfxl.intake.inputs import DUPLICATE, READ, SUPERSEDED, UNREADABLE, InputFile
+from perfxl.intake.zips import cleanup
+from perfxl.model.findings import RULES, make
+from perfxl.model.frames import FrameBuilder
+from perfxl.model.submission import Submission
+from perfxl.report.projects import project_rows
+from perfxl.report.run_result import RunResult
+from perfxl.run import aggregate
+from perfxl.run.reading import read_all
+from perfxl.run.resubmissions import resolve_resubmissions
+
+BLOCKING_READ = {rid for rid, info in RULES.items() if info.blocking}
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    cfg: Config = DEFAULT,
+    jobs: int = 0,
+    roster: str | Path | None = None,
+    progress: Callable[[int, int], Callable[[int], None] | None] | None = None,
+    executor: str = "local",
+    extra_inputs: Sequence[InputFile] = (),
+    finish: Callable[[RunResult], None] | None = None,
+    cache_dir: str | Path | None = None,
+    scheduler: str | None = None,
+) -> RunResult:
+    """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`
+    (and, with `cache_dir`, the reading cache there: perfxl.cache).
+
+    `finish` is called with the result while zip members and mail attachments are still
+    extracted (the feedback copies are made from them); it is where `perfxl run` writes.
+    `executor` is "local" (a process pool) or "dask" (`scheduler`, or a local Dask cluster)."""
+    started = dt.datetime.now().astimezone()
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    sweep_stale(outdir)  # what a killed run left behind
+    # zip members are extracted inside OUTDIR, never elsewhere, and removed afterwards (also on
+    # SIGTERM; after a kill -9 the next run sweeps them)
+    workdir = Path(tempfile.mkdtemp(prefix=f".perfxl-work-{os.getpid()}-", dir=outdir))
+    try:
+        with terminate_cleanly():
+            result = _run(
+                inputs,
+                workdir,
+                cfg,
+                jobs,
+                roster,
+                progress,
+                executor,
+                extra_inputs,
+                started,
+                cache_dir,
+                scheduler,
+            )
+            if finish is not None:
+                finish(result)
+        return result
+    finally:
+        cleanup(workdir)
+
+
+def _run(
+    inputs: Sequence[str | Path],
+    workdir: Path,
+    cfg: Config,
+    jobs: int,
+    roster_path: str | Path | None,
+    progress: Callable[[int, int], Callable[[int], None] | None] | None,
+    executor: str,
+    extra_inputs: Sequence[InputFile],
+    started: dt.datetime,
+    cache_dir: str | Path | None = None,
+    scheduler: str | None = None,
+) -> RunResult:
+    notes: list[InputFile] = []
+    items = discover(inputs, workdir, notes) + list(extra_inputs)
+    hash_inputs(items)
+    unique: list[InputFile] = []
+    first_by_hash: dict[str, InputFile] = {}
+    for item in items:
+        if item.status == UNREADABLE:
+            notes.append(item)
+            continue
+        seen = first_by_hash.get(item.sha256)
+        if seen is not None:
+            item.status, item.reason = DUPLICATE, f"与 {seen.display} 内容相同"
+            continue
+        first_by_hash[item.sha256] = item
+        unique.append(item)
+    tick = progress(len(unique), 0) if progress else None
+    executor_stats: dict[str, Any] = {}
+    cache = None
+    if cache_dir is not None:
+        from perfxl.run.cache import ReadCache
+
+        cache = ReadCache(cache_dir)
+    by_sha = {item.sha256: item for item in unique}
+    builder = FrameBuilder()
+
+    def arrived(batch: list[Submission]) -> None:
+        for sub in batch:
+            _take_provenance(by_sha[sub.sha256], sub)
+        builder.add(batch)
+
+    subs = read_all(
+        unique,
+        jobs=jobs,
+        progress=tick,
+        executor=executor,
+        cache=cache,
+        scheduler=scheduler,
+        scratch=workdir,
+        stats=executor_stats,
+        sink=arrived,
+    )
+    if cache is not None:
+        cache.prune()
+    for item, sub in zip(unique, subs, strict=True):
+        item.sub = sub.sub
+        blocking = [f for f in sub.findings if f.rule in BLOCKING_READ]
+        if blocking:
+            item.status, item.reason = UNREADABLE, blocking[0].message
+        else:
+            item.status = READ
+    frames = builder.frames([s.sub for s in subs])
+    for item in items:
+        if item.status == DUPLICATE:
+            item.sub = first_by_hash[item.sha256].sub
+
+    received = {item.sub: item.received for item in unique if item.sub}
+    # mails carry their sender's UTC offset: compared as local wall-clock time, like file times
+    # (pandas turns a column of mixed offsets into NaT, and the e-mail date would decide nothing)
+    email_dates = {
+        s.sub: _wall_clock(dt.datetime.fromisoformat(s.provenance["email_date"]))
+        for s in subs
+        if s.provenance.get("email_date")
+    }
+    received.update(email_dates)
+    sup = resolve_resubmissions(frames.projects, received)
+    by_sub = {s.sub: s for s in subs}
+    for item in unique:
+        if item.sub in sup.superseded:
+            newer = by_sub[sup.superseded[item.sub]]
+            item.status, item.reason = SUPERSEDED, f"已被 {newer.file} 替代"
+
+    roster = None
+    if roster_path is not None:
+        from perfxl.read.roster import load_roster
+
+        roster = load_roster(roster_path)
+        frames.extra["roster"] = roster
+        frames.extra["roster_name"] = Path(roster_path).name
+    frames.extra["ambiguous"] = sup.ambiguous
+    frames.extra["files"] = {s.sub: s.file for s in subs}
+    checked = run_checks(frames, cfg, skip=set(sup.superseded))
+    report = Report(subs, frames, checked, cfg, extra={"superseded": sup.superseded})
+    projects = project_rows(report)
+    projects = _with_output_status(projects, frames.indicators, checked)
+    findings = _findings_table(checked.findings, projects)
+    # a superseded version gets one note pointing at its replacement, so nothing is silently dropped
+    notes_rows = [
+        make(
+            "D06",
+            sub=sub,
+            observed=by_sub[sub].file,
+            expected=by_sub[newer].file,
+        )
+        for sub, newer in sorted(sup.superseded.items())
+    ]
+    if notes_rows:
+        from perfxl.model.frames import findings_frame
+
+        extra = _findings_table(findings_frame(notes_rows), projects)
+        findings = pd.concat([findings, extra], ignore_index=True)
+    departments = aggregate.departments(projects, cfg.execution.warn_below)
+    units = aggregate.units(projects, cfg.execution.warn_below)
+    matched = None
+    if roster is not None:
+        from perfxl.checks.roster import match_roster
+
+        matched = match_roster(roster, projects)
+    finished = dt.datetime.now().astimezone()
+    return RunResult(
+        report=report,
+        inputs=sorted(items + notes, key=lambda i: i.display),
+        projects=projects,
+        findings=findings,
+        departments=departments,
+        units=units,
+        roster=matched,
+        started=started,
+        finished=finished,
+        config=cfg,
+        options={
+            "jobs": jobs,
+            "executor": executor,
+            "scheduler": scheduler,
+            "dask": executor_stats or None,  # workers, tasks, files read on the cluster and here
+            "roster": str(roster_path) if roster_path else None,
+            # how many files this run read, and how many it took from the cache
+            "cache": {**cache.stats(), "read": len(unique) - cache.hits} if cache else None,
+        },
+    )
+
+
+def _take_provenance(item: InputFile, sub: Submission) -> None:
+    """Where the file came from (mail, zip, folder) goes with its reading into the frames."""
+    sub.provenance.update(item.provenance)
+    sub.provenance.setdefault("received", item.received.isoformat() if item.received else None)
+
+
+def _wall_clock(d: dt.datetime) -> dt.datetime:
+    return d.astimezone().replace(tzinfo=None) if d.tzinfo is not None else d
+
+
+def _with_output_status(
+    projects: pd.DataFrame, indicators: pd.DataFrame, checked: Any
+) -> pd.DataFrame:
+    """Adds how many 产出 indicators each project left unmet (for the department roll-up)."""
+    ind = checked.frames.indicators
+    if ind.empty or "met" not in ind:
+        projects["unmet_output"] = 0
+        return projects
+    unmet = ind[(ind["level1"] == "产出指标") & (ind["met"] == False)]  # noqa: E712 - object column
+    counts = unmet.groupby("sub").size()
+    projects["unmet_output"] = projects["sub"].map(counts).fillna(0).astype(int)
+    return projects
+
+
+def _findings_table(findings: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """Findings with the project context auditors filter by (department, unit, project, file)."""
+    ctx = projects.set_index("sub")[
+        ["department", "unit", "project", "file", "profile", "fiscal_year"]
+    ]
+    own = findings[["department", "unit", "project"]]
+    out = findings.drop(columns=["department", "unit", "project"]).join(ctx, on="sub")
+    # findings that belong to no submission (D01 roster rows, D04 departments) bring their own context
+    for c in ("department", "unit", "project"):
+        out[c] = out[c].where(out[c].notna(), own[c])
+    return out

@@ -1,0 +1,1 @@
+"""Synthetic filled workbooks for tests, samples/ and benchmarks; not part of the installed package."""
