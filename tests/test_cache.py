@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import run_outputs
 
-import perfxl.run.reading
 import perfxl.run.cache
+import perfxl.run.reading
 from perfxl.cli import main
 from perfxl.read.workbook import read_workbook, unreadable
 from perfxl.run.cache import (
