@@ -39,7 +39,6 @@ def os_reason(exc: OSError) -> str:
 # run (kill -9, power cut: no cleanup code runs) from those of a run still going in the same OUTDIR.
 SCRATCH_DIR = re.compile(r"^\.perfxl-(?:work|tmp)-(\d+)-[a-z0-9_]+$")
 
-
 SCRATCH_FILE = re.compile(r"^\..+\.(\d+)\.[a-z0-9_]{8}\.tmp$")
 
 

@@ -15,6 +15,8 @@ from perfxl.model.submission import Submission
 
 @dataclass
 class Report:
+    """Checking a batch: its submissions and frames, the findings and per-submission results."""
+
     submissions: list[Submission]
     frames: Frames
     checked: CheckResult

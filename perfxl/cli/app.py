@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -73,6 +75,19 @@ config_option = click.option(
     default=None,
     help="TOML 配置文件：阈值、容差、计分口径（未知配置项会报错）。",
 )
+
+
+def output_folder_option(help_text: str) -> Callable[[Any], Any]:
+    """`--output/-o DIR`, the folder a command writes into."""
+    return click.option(
+        "--output",
+        "-o",
+        "outdir",
+        type=click.Path(file_okay=False, path_type=Path),
+        required=True,
+        help=help_text,
+    )
+
 
 # Commands that leave nothing behind to clean up call skip_teardown(); see entry().
 _quick_exit = False

@@ -6,19 +6,12 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli.app import PerfxlError, main
+from perfxl.cli.app import PerfxlError, main, output_folder_option
 
 
 @main.command()
 @click.argument("mailboxes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="保存附件的文件夹。",
-)
+@output_folder_option("保存附件的文件夹。")
 def collect(mailboxes: tuple[Path, ...], outdir: Path) -> None:
     """从邮件（.eml、mbox、Maildir）中保存工作簿附件和工作簿压缩包，并写出清单 manifest.csv。"""
     missing = [str(p) for p in mailboxes if not p.exists()]

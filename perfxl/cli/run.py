@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from perfxl.cli.app import EXIT_FINDINGS, EXIT_OK, PerfxlError, config_option, load_config, main
+from perfxl.cli.app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PerfxlError,
+    config_option,
+    load_config,
+    main,
+    output_folder_option,
+)
 
 if TYPE_CHECKING:
     from perfxl.run.job import JobResult
@@ -16,14 +24,7 @@ if TYPE_CHECKING:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--output",
-    "-o",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="输出文件夹。",
-)
+@output_folder_option("输出文件夹。")
 @click.option(
     "--jobs",
     "-j",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfxl import __version__
-from perfxl.files import atomic_path
+from perfxl.files import atomic_path, csv_safe
 from perfxl.intake.attachments import OTHER, WORKBOOK, ZIP, classify, skip_reason
 from perfxl.intake.inputs import WORKBOOK_EXTS
 from perfxl.intake.mail import Attachment, Mail, is_maildir, iter_mail, local_naive, mail_kind
@@ -250,9 +250,3 @@ def _write_manifest(result: Collected, outdir: Path) -> None:
     }
     with atomic_path(outdir / f"{MANIFEST}.json") as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
-def csv_safe(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from perfxl.files import os_reason
 from perfxl.intake.attachments import add_mailbox
-from perfxl.intake.inputs import SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile
+from perfxl.intake.inputs import DUPLICATE, SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile
 from perfxl.intake.mail import is_maildir, mail_kind
 from perfxl.intake.names import display_name
 from perfxl.intake.own_folders import is_cache_dir
@@ -173,3 +173,20 @@ def hash_inputs(items: Iterable[InputFile]) -> None:
             i.size = i.path.stat().st_size
         except OSError as exc:
             i.status, i.reason = UNREADABLE, os_reason(exc)
+
+
+def set_aside_duplicates(items: list[InputFile], notes: list[InputFile]) -> list[InputFile]:
+    """The inputs to read: one of each content; unreadable ones go to `notes`, copies are marked."""
+    unique: list[InputFile] = []
+    first_by_hash: dict[str, InputFile] = {}
+    for item in items:
+        if item.status == UNREADABLE:
+            notes.append(item)
+            continue
+        seen = first_by_hash.get(item.sha256)
+        if seen is not None:
+            item.status, item.reason = DUPLICATE, f"与 {seen.display} 内容相同"
+            continue
+        first_by_hash[item.sha256] = item
+        unique.append(item)
+    return unique

@@ -9,7 +9,6 @@ from typing import Any
 
 WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".xltx"}
 
-
 # What became of each input file (运行信息 / run.json manifest).
 READ, DUPLICATE, SUPERSEDED, UNREADABLE, SKIPPED = (
     "read",
@@ -18,7 +17,6 @@ READ, DUPLICATE, SUPERSEDED, UNREADABLE, SKIPPED = (
     "unreadable",
     "skipped",
 )
-
 
 INPUT_STATUS_ZH = {
     READ: "已读取",

@@ -251,13 +251,10 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/\ud800-\udfff]")
 
-
 # file systems count bytes (255), and a Chinese character is three of them in UTF-8
 MAX_NAME_BYTES = 180
 
-
 _DISPLAY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -12,15 +12,9 @@ from perfxl.intake.names import display_name, safe_name, zip_member_name
 
 # A zip member larger than this is not extracted (a bomb, or not a form).
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
-
-
 MAX_ZIP_MEMBERS = 20_000
-
-
 # everything extracted from the archives of one run together
 MAX_EXTRACTED_BYTES = 4 * 1024**3
-
-
 _EXTRACTED: dict[str, int] = {}  # work folder -> bytes extracted into it so far
 
 
@@ -33,6 +27,8 @@ def add_zip(
     received: dt.datetime,
     depth: int = 0,
 ) -> None:
+    """The workbooks of one zip as inputs (zips inside it opened too, two levels deep); every
+    other member goes to `notes` with the reason."""
     try:
         zf = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -72,28 +68,9 @@ def add_zip(
                 notes.append(InputFile(shown, p, "zip", status=UNREADABLE, reason=reason))
                 continue
             target = workdir / f"{len(found) + len(notes):06d}_{safe_name(name)}"
-            try:
-                # "x": an extracted member never replaces another file
-                with zf.open(info) as src, open(target, "xb") as dst:
-                    copied = 0
-                    while chunk := src.read(1 << 20):
-                        copied += len(chunk)
-                        if copied > MAX_MEMBER_BYTES or used + copied > MAX_EXTRACTED_BYTES:
-                            raise ValueError("member inflates beyond its declared size")
-                        dst.write(chunk)
-                _EXTRACTED[str(workdir)] = used + copied
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                ValueError,
-                RuntimeError,
-                NotImplementedError,
-            ) as exc:
-                notes.append(
-                    InputFile(shown, p, "zip", status=UNREADABLE, reason=f"无法解压：{exc}")
-                )
-                target.unlink(missing_ok=True)
+            failure = _extract(zf, info, target, workdir)
+            if failure is not None:
+                notes.append(InputFile(shown, p, "zip", status=UNREADABLE, reason=failure))
                 continue
             member_time = zip_time(info) or received
             if ext == ".zip" and depth < 2:
@@ -109,6 +86,32 @@ def add_zip(
                     provenance={"archive": display, "archive_path": str(p), "member": name},
                 )
             )
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, workdir: Path) -> str | None:
+    """Copy one member to `target`, within the member and run limits; why it failed, if it did."""
+    used = _EXTRACTED.get(str(workdir), 0)
+    try:
+        # "x": an extracted member never replaces another file
+        with zf.open(info) as src, open(target, "xb") as dst:
+            copied = 0
+            while chunk := src.read(1 << 20):
+                copied += len(chunk)
+                if copied > MAX_MEMBER_BYTES or used + copied > MAX_EXTRACTED_BYTES:
+                    raise ValueError("member inflates beyond its declared size")
+                dst.write(chunk)
+        _EXTRACTED[str(workdir)] = used + copied
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
+        target.unlink(missing_ok=True)
+        return f"无法解压：{exc}"
+    return None
 
 
 def zip_time(info: zipfile.ZipInfo) -> dt.datetime | None:

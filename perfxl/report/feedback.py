@@ -454,13 +454,41 @@ def _fill_sheet(
     links: dict[int, str],
     result: Feedback,
 ) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    """The 审核意见 sheet: who and what, the counts and how to read them, then one row a finding."""
+    from openpyxl.styles import Alignment
 
-    wrap = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    lines = _intro_lines(rows, ctx, notices, result)
+    for k, (text, font) in enumerate(lines, start=1):
+        c = ws.cell(row=k, column=1, value=text)
+        c.alignment = Alignment(vertical="top")
+        if font is not None:
+            c.font = font
+    ws.row_dimensions[1].height = 24
+    head_row = len(lines) + 2
+    _write_head(ws, head_row)
+    _write_findings(ws, rows, head_row, links)
+    for col, w in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[chr(64 + col)].width = w
+    last = head_row + max(len(rows), 1)
+    ws.auto_filter.ref = f"A{head_row}:H{last}"
+    ws.freeze_panes = f"A{head_row + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{head_row}:{head_row}"
+    ws.sheet_properties.tabColor = "C00000"
+
+
+def _intro_lines(
+    rows: list[dict[str, Any]], ctx: dict[str, Any], notices: list[str], result: Feedback
+) -> list[tuple[str, Any]]:
+    """The lines above the table, each with its font (None: the default)."""
+    from openpyxl.styles import Font
+
     bold = Font(bold=True)
     counts = Counter(r["severity"] for r in rows)
-    lines: list[tuple[str, Font | None]] = [(MARK, Font(bold=True, size=16))]
+    lines: list[tuple[str, Any]] = [(MARK, Font(bold=True, size=16))]
     who = "；".join(
         f"{label}：{ctx[k]}"
         for label, k in (("项目", "project"), ("单位", "unit"), ("主管部门", "department"))
@@ -487,20 +515,29 @@ def _fill_sheet(
     for n in notices:
         lines.append((n, Font(bold=True, color="9C0006")))
     lines.append(("请在原工作簿中按以下意见修改后重新提交；本副本仅用于标示问题。", None))
-    for k, (text, font) in enumerate(lines, start=1):
-        c = ws.cell(row=k, column=1, value=text)
-        c.alignment = Alignment(vertical="top")
-        if font is not None:
-            c.font = font
-    ws.row_dimensions[1].height = 24
-    head_row = len(lines) + 2
+    return lines
+
+
+def _write_head(ws: Any, head_row: int) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
     head_fill = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
     side = Side(style="thin", color="8EA9DB")
     for col, h in enumerate(_HEAD, start=1):
         c = ws.cell(row=head_row, column=col, value=h)
-        c.font, c.fill = bold, head_fill
+        c.font, c.fill = Font(bold=True), head_fill
         c.border = Border(left=side, right=side, top=side, bottom=side)
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _write_findings(
+    ws: Any, rows: list[dict[str, Any]], head_row: int, links: dict[int, str]
+) -> None:
+    """One row a finding below the head; the 位置 cell links to the flagged cell."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    wrap = Alignment(wrap_text=True, vertical="top", horizontal="left")
     titles = {rid: info.title_zh for rid, info in RULES.items()}
     link_font = Font(color="0563C1", underline="single")
     for k, r in enumerate(rows):
@@ -535,17 +572,6 @@ def _fill_sheet(
             c = ws.cell(row=row, column=5)
             c.hyperlink = Hyperlink(ref=c.coordinate, location=links[k], tooltip="打开该单元格")
             c.font = link_font
-    for col, w in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[chr(64 + col)].width = w
-    last = head_row + max(len(rows), 1)
-    ws.auto_filter.ref = f"A{head_row}:H{last}"
-    ws.freeze_panes = f"A{head_row + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{head_row}:{head_row}"
-    ws.sheet_properties.tabColor = "C00000"
 
 
 def _shown(v: Any) -> Any:

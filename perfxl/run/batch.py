@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,11 @@ from perfxl.checks.config import DEFAULT, Config
 from perfxl.checks.engine import run_checks
 from perfxl.checks.outcome import Report
 from perfxl.files import sweep_stale, terminate_cleanly
-from perfxl.intake.discover import discover, hash_inputs
+from perfxl.intake.discover import discover, hash_inputs, set_aside_duplicates
 from perfxl.intake.inputs import DUPLICATE, READ, SUPERSEDED, UNREADABLE, InputFile
 from perfxl.intake.zips import cleanup
 from perfxl.model.findings import RULES, make
-from perfxl.model.frames import FrameBuilder
+from perfxl.model.frames import FrameBuilder, Frames, findings_frame
 from perfxl.model.submission import Submission
 from perfxl.report.projects import project_rows
 from perfxl.report.run_result import RunResult
@@ -94,18 +95,80 @@ def _run(
     notes: list[InputFile] = []
     items = discover(inputs, workdir, notes) + list(extra_inputs)
     hash_inputs(items)
-    unique: list[InputFile] = []
-    first_by_hash: dict[str, InputFile] = {}
+    unique = set_aside_duplicates(items, notes)
+    reading = _read(unique, workdir, jobs, progress, executor, cache_dir, scheduler)
+    subs, frames = reading.subs, reading.frames
+    by_sub = {s.sub: s for s in subs}
+    sub_of_content = {u.sha256: u.sub for u in unique}
     for item in items:
-        if item.status == UNREADABLE:
-            notes.append(item)
-            continue
-        seen = first_by_hash.get(item.sha256)
-        if seen is not None:
-            item.status, item.reason = DUPLICATE, f"与 {seen.display} 内容相同"
-            continue
-        first_by_hash[item.sha256] = item
-        unique.append(item)
+        if item.status == DUPLICATE:
+            item.sub = sub_of_content[item.sha256]
+    sup = resolve_resubmissions(frames.projects, _received(unique, subs))
+    for item in unique:
+        if item.sub in sup.superseded:
+            newer = by_sub[sup.superseded[item.sub]]
+            item.status, item.reason = SUPERSEDED, f"已被 {newer.file} 替代"
+    roster = None
+    if roster_path is not None:
+        from perfxl.read.roster import load_roster
+
+        roster = load_roster(roster_path)
+        frames.extra["roster"] = roster
+        frames.extra["roster_name"] = Path(roster_path).name
+    frames.extra["ambiguous"] = sup.ambiguous
+    frames.extra["files"] = {s.sub: s.file for s in subs}
+    checked = run_checks(frames, cfg, skip=set(sup.superseded))
+    report = Report(subs, frames, checked, cfg, extra={"superseded": sup.superseded})
+    projects = _with_output_status(project_rows(report), checked)
+    findings = _findings_table(checked.findings, projects)
+    findings = _with_supersession_notes(findings, projects, sup.superseded, by_sub)
+    matched = None
+    if roster is not None:
+        from perfxl.checks.roster import match_roster
+
+        matched = match_roster(roster, projects)
+    return RunResult(
+        report=report,
+        inputs=sorted(items + notes, key=lambda i: i.display),
+        projects=projects,
+        findings=findings,
+        departments=aggregate.departments(projects, cfg.execution.warn_below),
+        units=aggregate.units(projects, cfg.execution.warn_below),
+        roster=matched,
+        started=started,
+        finished=dt.datetime.now().astimezone(),
+        config=cfg,
+        options={
+            "jobs": jobs,
+            "executor": executor,
+            "scheduler": scheduler,
+            "dask": reading.executor_stats or None,  # workers, tasks, files on the cluster and here
+            "roster": str(roster_path) if roster_path else None,
+            # how many files this run read, and how many it took from the cache
+            "cache": reading.cache_stats,
+        },
+    )
+
+
+@dataclass
+class _Reading:
+    subs: list[Submission]
+    frames: Frames
+    executor_stats: dict[str, Any]
+    cache_stats: dict[str, Any] | None
+
+
+def _read(
+    unique: list[InputFile],
+    workdir: Path,
+    jobs: int,
+    progress: Callable[[int, int], Callable[[int], None] | None] | None,
+    executor: str,
+    cache_dir: str | Path | None,
+    scheduler: str | None,
+) -> _Reading:
+    """Read every input (the cache first) into the batch frames, built as readings arrive; each
+    input learns its submission and whether it was read."""
     tick = progress(len(unique), 0) if progress else None
     executor_stats: dict[str, Any] = {}
     cache = None
@@ -142,84 +205,41 @@ def _run(
         else:
             item.status = READ
     frames = builder.frames([s.sub for s in subs])
-    for item in items:
-        if item.status == DUPLICATE:
-            item.sub = first_by_hash[item.sha256].sub
+    cache_stats = {**cache.stats(), "read": len(unique) - cache.hits} if cache else None
+    return _Reading(subs, frames, executor_stats, cache_stats)
 
+
+def _received(unique: list[InputFile], subs: list[Submission]) -> dict[str, dt.datetime | None]:
+    """When each submission arrived: its e-mail date, else its zip member or file time."""
     received = {item.sub: item.received for item in unique if item.sub}
     # mails carry their sender's UTC offset: compared as local wall-clock time, like file times
     # (pandas turns a column of mixed offsets into NaT, and the e-mail date would decide nothing)
-    email_dates = {
-        s.sub: _wall_clock(dt.datetime.fromisoformat(s.provenance["email_date"]))
-        for s in subs
-        if s.provenance.get("email_date")
-    }
-    received.update(email_dates)
-    sup = resolve_resubmissions(frames.projects, received)
-    by_sub = {s.sub: s for s in subs}
-    for item in unique:
-        if item.sub in sup.superseded:
-            newer = by_sub[sup.superseded[item.sub]]
-            item.status, item.reason = SUPERSEDED, f"已被 {newer.file} 替代"
-
-    roster = None
-    if roster_path is not None:
-        from perfxl.read.roster import load_roster
-
-        roster = load_roster(roster_path)
-        frames.extra["roster"] = roster
-        frames.extra["roster_name"] = Path(roster_path).name
-    frames.extra["ambiguous"] = sup.ambiguous
-    frames.extra["files"] = {s.sub: s.file for s in subs}
-    checked = run_checks(frames, cfg, skip=set(sup.superseded))
-    report = Report(subs, frames, checked, cfg, extra={"superseded": sup.superseded})
-    projects = project_rows(report)
-    projects = _with_output_status(projects, frames.indicators, checked)
-    findings = _findings_table(checked.findings, projects)
-    # a superseded version gets one note pointing at its replacement, so nothing is silently dropped
-    notes_rows = [
-        make(
-            "D06",
-            sub=sub,
-            observed=by_sub[sub].file,
-            expected=by_sub[newer].file,
-        )
-        for sub, newer in sorted(sup.superseded.items())
-    ]
-    if notes_rows:
-        from perfxl.model.frames import findings_frame
-
-        extra = _findings_table(findings_frame(notes_rows), projects)
-        findings = pd.concat([findings, extra], ignore_index=True)
-    departments = aggregate.departments(projects, cfg.execution.warn_below)
-    units = aggregate.units(projects, cfg.execution.warn_below)
-    matched = None
-    if roster is not None:
-        from perfxl.checks.roster import match_roster
-
-        matched = match_roster(roster, projects)
-    finished = dt.datetime.now().astimezone()
-    return RunResult(
-        report=report,
-        inputs=sorted(items + notes, key=lambda i: i.display),
-        projects=projects,
-        findings=findings,
-        departments=departments,
-        units=units,
-        roster=matched,
-        started=started,
-        finished=finished,
-        config=cfg,
-        options={
-            "jobs": jobs,
-            "executor": executor,
-            "scheduler": scheduler,
-            "dask": executor_stats or None,  # workers, tasks, files read on the cluster and here
-            "roster": str(roster_path) if roster_path else None,
-            # how many files this run read, and how many it took from the cache
-            "cache": {**cache.stats(), "read": len(unique) - cache.hits} if cache else None,
-        },
+    received.update(
+        {
+            s.sub: _wall_clock(dt.datetime.fromisoformat(s.provenance["email_date"]))
+            for s in subs
+            if s.provenance.get("email_date")
+        }
     )
+    return received
+
+
+def _with_supersession_notes(
+    findings: pd.DataFrame,
+    projects: pd.DataFrame,
+    superseded: dict[str, str],
+    by_sub: dict[str, Submission],
+) -> pd.DataFrame:
+    """A superseded version gets one note (D06) pointing at its replacement, so nothing is
+    silently dropped."""
+    notes = [
+        make("D06", sub=sub, observed=by_sub[sub].file, expected=by_sub[newer].file)
+        for sub, newer in sorted(superseded.items())
+    ]
+    if not notes:
+        return findings
+    extra = _findings_table(findings_frame(notes), projects)
+    return pd.concat([findings, extra], ignore_index=True)
 
 
 def _take_provenance(item: InputFile, sub: Submission) -> None:
@@ -232,9 +252,7 @@ def _wall_clock(d: dt.datetime) -> dt.datetime:
     return d.astimezone().replace(tzinfo=None) if d.tzinfo is not None else d
 
 
-def _with_output_status(
-    projects: pd.DataFrame, indicators: pd.DataFrame, checked: Any
-) -> pd.DataFrame:
+def _with_output_status(projects: pd.DataFrame, checked: Any) -> pd.DataFrame:
     """Adds how many 产出 indicators each project left unmet (for the department roll-up)."""
     ind = checked.frames.indicators
     if ind.empty or "met" not in ind:

@@ -1,4 +1,4 @@
-"""The library's front door: read files, check them, and shape the result for people and machines."""
+"""The library's front door: `perfxl check` as a call (read, check), and inputs into batch frames."""
 
 from __future__ import annotations
 
@@ -38,19 +38,12 @@ def read_batch(inputs: Iterable[str | os.PathLike[str]], jobs: int = 1) -> Frame
     import tempfile
     from pathlib import Path
 
-    from perfxl.intake.discover import discover, hash_inputs
-    from perfxl.intake.inputs import UNREADABLE
+    from perfxl.intake.discover import discover, hash_inputs, set_aside_duplicates
     from perfxl.run.reading import read_all
 
     with tempfile.TemporaryDirectory(prefix="perfxl-") as tmp:
         notes: list[Any] = []
         items = discover(list(inputs), Path(tmp), notes)
         hash_inputs(items)
-        seen: set[str] = set()
-        unique = []
-        for item in items:
-            if item.status != UNREADABLE and item.sha256 not in seen:
-                seen.add(item.sha256)
-                unique.append(item)
-        subs = read_all(unique, jobs=jobs)
+        subs = read_all(set_aside_duplicates(items, notes), jobs=jobs)
     return build_frames(subs)

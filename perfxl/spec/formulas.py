@@ -159,17 +159,29 @@ def evaluate(
     `cells` maps (sheet, A1) to a plain value or a formula object; `is_formula` returns the formula
     text of such an object or None. Formula cells are evaluated recursively with memoisation.
     """
-    memo: dict[tuple[str, str], Value] = {}
+    result = _Evaluator(cells, is_formula).ev(_parse(formula), sheet)
+    if isinstance(result, list):
+        raise FormulaError("a range is not a value")
+    return result  # type: ignore[return-value]
 
-    def cell_value(key: tuple[str, str]) -> Value:
+
+class _Evaluator:
+    """One evaluation: the cells, and the values of the formula cells met so far."""
+
+    def __init__(self, cells: CellMap, is_formula: Callable[[object], str | None]) -> None:
+        self.cells, self.is_formula = cells, is_formula
+        self.memo: dict[tuple[str, str], Value] = {}
+
+    def cell_value(self, key: tuple[str, str]) -> Value:
+        memo = self.memo
         if key in memo:
             return memo[key]
-        raw = cells.get(key)
-        text = is_formula(raw)
+        raw = self.cells.get(key)
+        text = self.is_formula(raw)
         if text is not None:
             memo[key] = None  # guards against cycles
             try:
-                memo[key] = ev(_parse(text), key[0])
+                memo[key] = self.ev(_parse(text), key[0])  # type: ignore[assignment]
             except FormulaError:
                 memo[key] = None
         elif isinstance(raw, bool):
@@ -182,69 +194,71 @@ def evaluate(
             memo[key] = str(raw)
         return memo[key]
 
-    def ev(node: tuple, sh: str) -> object:
+    def ev(self, node: tuple, sh: str) -> object:
         kind = node[0]
         if kind == "const":
             return node[1]
         if kind == "ref":
-            return cell_value(_split_ref(node[1], sh))
+            return self.cell_value(_split_ref(node[1], sh))
         if kind == "range":
-            return [cell_value(k) for k in _range_cells(node[1], sh)]
+            return [self.cell_value(k) for k in _range_cells(node[1], sh)]
         if kind == "neg":
-            return -_num(ev(node[1], sh))  # type: ignore[arg-type]
+            return -_num(self.ev(node[1], sh))  # type: ignore[arg-type]
         if kind == "cmp":
-            return 1.0 if _compare(ev(node[2], sh), ev(node[3], sh), node[1]) else 0.0  # type: ignore[arg-type]
+            a, b = self.ev(node[2], sh), self.ev(node[3], sh)
+            return 1.0 if _compare(a, b, node[1]) else 0.0  # type: ignore[arg-type]
         if kind == "bin":
-            op, a, b = node[1], ev(node[2], sh), ev(node[3], sh)
-            if op == "&":
-                return _text(a) + _text(b)  # type: ignore[arg-type]
-            x, y = _num(a), _num(b)  # type: ignore[arg-type]
-            if op == "+":
-                return x + y
-            if op == "-":
-                return x - y
-            if op == "*":
-                return x * y
-            if y == 0:
-                raise FormulaError("#DIV/0!")
-            return x / y
+            return _binary(node[1], self.ev(node[2], sh), self.ev(node[3], sh))
         if kind == "call":
-            return call(node[1], node[2], sh)
+            return self.call(node[1], node[2], sh)
         raise FormulaError(f"bad node {kind}")
 
-    def call(name: str, argv: list[tuple], sh: str) -> Value:
-        if name == "IF":
-            cond = ev(argv[0], sh)
+    def call(self, name: str, argv: list[tuple], sh: str) -> Value:
+        if name == "IF":  # only the branch taken is evaluated, as in Excel
+            cond = self.ev(argv[0], sh)
             truthy = bool(cond) if isinstance(cond, str) else bool(_num(cond))  # type: ignore[arg-type]
             if truthy:
-                return ev(argv[1], sh) if len(argv) > 1 else 1.0  # type: ignore[return-value]
-            return ev(argv[2], sh) if len(argv) > 2 else 0.0  # type: ignore[return-value]
-        values = [ev(a, sh) for a in argv]
-        flat = [x for v in values for x in (v if isinstance(v, list) else [v])]
-        if name == "SUM":
-            return sum(float(x) for x in flat if isinstance(x, float | int))
-        if name in ("MIN", "MAX"):
-            nums = [float(x) for x in flat if isinstance(x, float | int)]
-            if not nums:
-                return 0.0
-            return min(nums) if name == "MIN" else max(nums)
-        if name == "N":
-            x = values[0]
-            return float(x) if isinstance(x, float | int) else 0.0
-        if name == "ISNUMBER":
-            return 1.0 if isinstance(values[0], float | int) else 0.0
-        if name == "AND":
-            return 1.0 if all(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
-        if name == "OR":
-            return 1.0 if any(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
-        if name == "ROUND":
-            return round(_num(values[0]), int(_num(values[1])))  # type: ignore[arg-type]
-        raise FormulaError(f"unsupported function {name}")
+                return self.ev(argv[1], sh) if len(argv) > 1 else 1.0  # type: ignore[return-value]
+            return self.ev(argv[2], sh) if len(argv) > 2 else 0.0  # type: ignore[return-value]
+        return _function(name, [self.ev(a, sh) for a in argv])
 
-    result = ev(_parse(formula), sheet)
-    if isinstance(result, list):
-        raise FormulaError("a range is not a value")
-    return result  # type: ignore[return-value]
+
+def _binary(op: str, a: object, b: object) -> object:
+    if op == "&":
+        return _text(a) + _text(b)  # type: ignore[arg-type]
+    x, y = _num(a), _num(b)  # type: ignore[arg-type]
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if y == 0:
+        raise FormulaError("#DIV/0!")
+    return x / y
+
+
+def _function(name: str, values: list[object]) -> Value:
+    flat = [x for v in values for x in (v if isinstance(v, list) else [v])]
+    if name == "SUM":
+        return sum(float(x) for x in flat if isinstance(x, float | int))
+    if name in ("MIN", "MAX"):
+        nums = [float(x) for x in flat if isinstance(x, float | int)]
+        if not nums:
+            return 0.0
+        return min(nums) if name == "MIN" else max(nums)
+    if name == "N":
+        x = values[0]
+        return float(x) if isinstance(x, float | int) else 0.0
+    if name == "ISNUMBER":
+        return 1.0 if isinstance(values[0], float | int) else 0.0
+    if name == "AND":
+        return 1.0 if all(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
+    if name == "OR":
+        return 1.0 if any(_num(x) for x in flat) else 0.0  # type: ignore[arg-type]
+    if name == "ROUND":
+        return round(_num(values[0]), int(_num(values[1])))  # type: ignore[arg-type]
+    raise FormulaError(f"unsupported function {name}")
 
 
 def _text(v: Value) -> str:
