@@ -1,4 +1,4 @@
-"""Rule families: each module registers its checks with the engine when imported."""
+"""Checks: the rule engine, derived figures, domain formulas and configuration, one module per rule family."""
 
 from __future__ import annotations
 

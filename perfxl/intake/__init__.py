@@ -1,1 +1,1 @@
-"""Intake: e-mail (.eml, mbox, Maildir) to workbook inputs, with each submission's provenance."""
+"""Intake: files, folders, zips and mail into inputs (InputFile), each with its provenance."""

@@ -1,4 +1,4 @@
-"""Template layouts declared as data: one source for the template writer and the reader."""
+"""Spec: the forms declared as data (sheets, fields, tables, formulas), one source for writer and reader."""
 
 from __future__ import annotations
 
