@@ -17,7 +17,8 @@ from perfxl.report.text import rules_markdown
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 
-# Every id of RULES.md (c.1–c.7): each must be registered, implemented or declared not implementable.
+# Every id of the domain rules (docs/domain.md): each must be registered, implemented or declared
+# not implementable.
 RULES_MD_IDS = (
     [f"S{i:02d}" for i in range(1, 12)]
     + [f"F{i:02d}" for i in range(1, 14)]
@@ -60,7 +61,7 @@ def _test_sources() -> str:
 
 def test_every_rules_md_id_is_registered() -> None:
     missing = [rid for rid in RULES_MD_IDS if rid not in RULES]
-    assert not missing, f"rules of RULES.md not registered: {missing}"
+    assert not missing, f"domain rules not registered: {missing}"
 
 
 def test_every_rule_is_implemented_or_says_why_not() -> None:
