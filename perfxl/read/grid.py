@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from perfxl.read.grammar import clean_label, normalize
+from perfxl.read.grammar import clean_label, inline_split, label_key, normalize
 from perfxl.read.vet import (
     MAX_CELLS,
     MAX_UNCOMPRESSED,
@@ -122,8 +122,6 @@ class Grid:
     def label_index(self) -> dict[str, list[tuple[int, int, str | None]]]:
         """label key -> [(row, col, inline value)], where "项目名称：X" also indexes 项目名称 -> X."""
         if self._label_index is None:
-            from perfxl.read.grammar import inline_split, label_key
-
             index: dict[str, list[tuple[int, int, str | None]]] = {}
             for (r, c), lab in self.labels().items():
                 index.setdefault(label_key(lab), []).append((r, c, None))
@@ -136,8 +134,6 @@ class Grid:
     def row_keys(self, r: int) -> list[tuple[int, str]]:
         """(column, label key) of the short text cells of row r, merged cells included."""
         if self._row_keys is None:
-            from perfxl.read.grammar import label_key
-
             self._row_keys = [
                 [
                     (c, label_key(v))
