@@ -14,8 +14,8 @@ import pytest
 from conftest import Workbench, assert_fires, assert_quiet
 
 from perfxl.intake.names import safe_name
+from perfxl.report import rollups
 from perfxl.report.machine import write_machine_outputs
-from perfxl.run import aggregate
 from perfxl.run.batch import run_batch
 
 
@@ -224,7 +224,7 @@ def test_department_ratio_of_sums() -> None:
             "infos": [0, 0, 3],
         }
     )
-    d = aggregate.departments(projects).set_index("department")
+    d = rollups.departments(projects).set_index("department")
     assert d.loc["甲局", "exec_rate"] == pytest.approx(950 / 1000 * 100)  # not (50 + 100) / 2
     assert d.loc["甲局", "score_weighted"] == pytest.approx((70 * 100 + 95 * 900) / 1000)
     assert d.loc["甲局", "score_mean"] == pytest.approx(82.5)
@@ -232,7 +232,7 @@ def test_department_ratio_of_sums() -> None:
     assert d.loc["甲局", "share_excellent"] == pytest.approx(50.0)
     assert d.loc["甲局", "n_exec_below"] == 1
     assert d.loc["甲局", "errors"] == 2
-    u = aggregate.units(projects)
+    u = rollups.units(projects)
     assert len(u) == 3
 
 

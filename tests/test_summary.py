@@ -383,7 +383,7 @@ def test_finding_links_open_the_cell(run, book) -> None:
 
 
 def test_links_stop_at_the_per_sheet_limit(run, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(summary, "MAX_LINKS_PER_SHEET", 3)
+    monkeypatch.setattr(summary.book, "MAX_LINKS_PER_SHEET", 3)
     path = tmp_path / "s.xlsx"
     write_summary(run, path, outdir=tmp_path)
     ws = openpyxl.load_workbook(path)["问题清单"]
@@ -487,7 +487,7 @@ def test_print_setup_frozen_header_and_widths(book) -> None:
 
 
 def test_constant_memory_writes_the_same_workbook(run, book, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(summary, "CONSTANT_MEMORY_ROWS", 0)
+    monkeypatch.setattr(summary.book, "CONSTANT_MEMORY_ROWS", 0)
     path = tmp_path / "cm.xlsx"
     write_summary(run, path, outdir=tmp_path)
     cm = openpyxl.load_workbook(path)

@@ -15,6 +15,8 @@ STATUS_OK, STATUS_FIX, STATUS_UNREADABLE, STATUS_SUPERSEDED = (
     "无法读取",
     "已被替代",
 )
+# the statuses of projects that count in roll-ups, totals and the roster comparison
+ACTIVE_STATUSES = (STATUS_OK, STATUS_FIX)
 
 
 STATUS_EN = {

@@ -22,9 +22,9 @@ from perfxl.intake.zips import cleanup
 from perfxl.model.findings import RULES, make
 from perfxl.model.frames import FrameBuilder, Frames, findings_frame
 from perfxl.model.submission import Submission
+from perfxl.report import rollups
 from perfxl.report.projects import project_rows
 from perfxl.report.run_result import RunResult
-from perfxl.run import aggregate
 from perfxl.run.reading import read_all
 from perfxl.run.resubmissions import resolve_resubmissions
 
@@ -132,8 +132,8 @@ def _run(
         inputs=sorted(items + notes, key=lambda i: i.display),
         projects=projects,
         findings=findings,
-        departments=aggregate.departments(projects, cfg.execution.warn_below),
-        units=aggregate.units(projects, cfg.execution.warn_below),
+        departments=rollups.departments(projects, cfg.execution.warn_below),
+        units=rollups.units(projects, cfg.execution.warn_below),
         roster=matched,
         started=started,
         finished=dt.datetime.now().astimezone(),
