@@ -13,37 +13,9 @@ from perfxl.checks.outcome import Report
 from perfxl.files import csv_safe, write_atomic
 from perfxl.intake.inputs import INPUT_STATUS_ZH
 from perfxl.model.findings import plain
-from perfxl.report.projects import project_rows
+from perfxl.report.projects import PROJECT_OUTPUT_COLUMNS, project_rows
 from perfxl.report.run_result import RunResult
 
-PROJECT_CSV_COLUMNS = (
-    "file",
-    "profile",
-    "layout",
-    "fiscal_year",
-    "project_code",
-    "department",
-    "unit",
-    "project",
-    "budget_wan",
-    "executed_wan",
-    "exec_rate",
-    "exec_rate_reported",
-    "total_score_reported",
-    "total_score_recomputed",
-    "total_score_na_rescaled",
-    "grade_reported",
-    "grade_recomputed",
-    "errors",
-    "warnings",
-    "infos",
-    "status",
-    "status_en",
-    "superseded_by",
-    "submit_date",
-    "sha256",
-    "sub",
-)
 FINDING_CSV_COLUMNS = (
     "severity",
     "rule",
@@ -109,7 +81,7 @@ def run_dict(run: RunResult) -> dict[str, Any]:
         "config": run.config.as_dict(),
         "config_source": run.config.source,
         "counts": counts(run),
-        "projects": _records(run.projects, PROJECT_CSV_COLUMNS),
+        "projects": _records(run.projects, PROJECT_OUTPUT_COLUMNS),
         "findings": _records(run.findings, FINDING_CSV_COLUMNS),
         "departments": _records(run.departments, tuple(run.departments.columns)),
         "roster": _records(run.roster, tuple(run.roster.columns))
@@ -139,7 +111,9 @@ def counts(run: RunResult) -> dict[str, Any]:
 
 def write_machine_outputs(run: RunResult, outdir: Path) -> list[Path]:
     written = [
-        write_atomic(outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_CSV_COLUMNS, p)),
+        write_atomic(
+            outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_OUTPUT_COLUMNS, p)
+        ),
         write_atomic(outdir / "findings.csv", lambda p: _csv(run.findings, FINDING_CSV_COLUMNS, p)),
         write_atomic(
             outdir / "run.json",

@@ -123,6 +123,36 @@ PROJECT_ROW_COLUMNS = (
     "sha256",
 )
 
+# projects.csv and run.json: the same columns, in the order a reader of the file wants them
+PROJECT_OUTPUT_COLUMNS = (
+    "file",
+    "profile",
+    "layout",
+    "fiscal_year",
+    "project_code",
+    "department",
+    "unit",
+    "project",
+    "budget_wan",
+    "executed_wan",
+    "exec_rate",
+    "exec_rate_reported",
+    "total_score_reported",
+    "total_score_recomputed",
+    "total_score_na_rescaled",
+    "grade_reported",
+    "grade_recomputed",
+    "errors",
+    "warnings",
+    "infos",
+    "status",
+    "status_en",
+    "superseded_by",
+    "submit_date",
+    "sha256",
+    "sub",
+)
+
 
 def _year(row: pd.Series | dict[str, Any]) -> int | None:
     for key in ("fiscal_year", "fiscal_year_inferred"):

@@ -10,6 +10,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from perfxl.model.findings import RULES, SEVERITY_RANK, SEVERITY_ZH
+from perfxl.report.machine import FINDING_CSV_COLUMNS
 from perfxl.report.run_result import RunResult
 from perfxl.report.summary.book import (
     SEVERITY_COLOURS,
@@ -47,22 +48,7 @@ FINDING_COLS = [
     Col("提交编号", width=14),
     Col("说明（英文）", cap=50),
 ]
-FINDING_SOURCE = [
-    "severity",
-    "rule",
-    "message",
-    "department",
-    "unit",
-    "project",
-    "file",
-    "sheet",
-    "cell",
-    "observed",
-    "expected",
-    "stake",
-    "sub",
-    "message_en",
-]
+FINDING_SOURCE = FINDING_CSV_COLUMNS
 
 
 def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from perfxl.checks.scoring import GRADES
+from perfxl.report.projects import PROJECT_ROW_COLUMNS
 from perfxl.report.run_result import RunResult
 from perfxl.report.summary.book import (
     STATUS_COLOURS,
@@ -60,33 +61,8 @@ PROJECT_COLS = [
     Col("源文件", "link", cap=50),
     Col("提交编号", width=14),
 ]
-PROJECT_SOURCE = [
-    "status",
-    "department",
-    "unit",
-    "project",
-    "project_code",
-    "fiscal_year",
-    "profile",
-    "layout",
-    "budget_wan",
-    "executed_wan",
-    "exec_rate",
-    "exec_rate_reported",
-    "total_score_reported",
-    "total_score_recomputed",
-    "total_score_na_rescaled",
-    "grade_reported",
-    "grade_recomputed",
-    "errors",
-    "warnings",
-    "infos",
-    "unmet_output",
-    "submit_date",
-    "superseded_by",
-    "file",
-    "sub",
-]
+# what the sheets read of a project row: its columns and the unmet-output count the run adds
+PROJECT_SOURCE = (*PROJECT_ROW_COLUMNS, "unmet_output")
 
 
 def project_order(p: pd.DataFrame) -> pd.DataFrame:
