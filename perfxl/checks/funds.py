@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.cells import as_floats
 from perfxl.checks.derive import HAINAN_MEASURES, NATIONAL_MEASURES
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
 from perfxl.model.findings import fmt_value
@@ -146,7 +147,7 @@ CLASS_MEASURES: dict[str, dict[str, tuple[str, ...]]] = {
 HIT_BASE = ("sub", "sheet", "cell", "observed", "expected", "stake")
 
 
-def _no_hits(*params: str) -> pd.DataFrame:
+def _no_fund_hits(*params: str) -> pd.DataFrame:
     """The empty hit table of a funds check: the usual columns and the check's own."""
     return no_hits(*HIT_BASE[1:], *params)
 
@@ -155,16 +156,12 @@ def _one_table(parts: list[pd.DataFrame], *params: str) -> pd.DataFrame:
     """The hit tables of a rule's parts as one (a concat only when two parts have hits)."""
     filled = [x for x in parts if not x.empty]
     if not filled:
-        return _no_hits(*params)
+        return _no_fund_hits(*params)
     return filled[0] if len(filled) == 1 else pd.concat(filled, ignore_index=True)
 
 
 def _money(x: pd.Series | np.ndarray) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float), 4)
-
-
-def _floats(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
 def _key_codes(*columns: np.ndarray) -> np.ndarray:
@@ -198,7 +195,7 @@ def _amounts(ctx: Ctx) -> pd.DataFrame:
         cols = {
             k: f[k].to_numpy() for k in ("sub", "measure", "source", "amount_wan", "sheet", "cell")
         }
-        cols["amount"] = _floats(f["amount_wan"])
+        cols["amount"] = as_floats(f["amount_wan"])
         p = ctx.projects
         at = ctx.project_pos(cols["sub"])
         cols["profile"] = _take(p["profile"].to_numpy(dtype=object), at)
@@ -375,7 +372,7 @@ def f01_rate(ctx: Ctx) -> pd.DataFrame:
     # national: every fund row that shows a rate (执行率 column), against its own amounts
     if NATIONAL in ctx.present:
         ex = ctx.frames.exec
-        reported = _floats(ex["rate_reported"])
+        reported = as_floats(ex["rate_reported"])
         at = np.flatnonzero(~np.isnan(reported))
         w = _pair_rows(ctx, NATIONAL, "executed", ctx.cfg.execution.denominator)
         ex_sub, ex_source = ex["sub"].to_numpy()[at], ex["source"].to_numpy()[at]
@@ -416,7 +413,7 @@ def f01_rate(ctx: Ctx) -> pd.DataFrame:
                     "sub": p["sub"].to_numpy(),
                     "sheet": sheet.to_numpy(),
                     "cell": cell.to_numpy(),
-                    "reported": _floats(p[key]),
+                    "reported": as_floats(p[key]),
                     "raw": np.full(len(p), None) if raw is None else raw.to_numpy(),
                     "num": _take(res[num].to_numpy(dtype=float), at),
                     "den": _take(res[den].to_numpy(dtype=float), at),
@@ -424,21 +421,21 @@ def f01_rate(ctx: Ctx) -> pd.DataFrame:
                 }
             )
     if not parts:
-        return _no_hits("item", "num", "den")
+        return _no_fund_hits("item", "num", "den")
     rows = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
     num, den, reported = rows["num"].astype(float), rows["den"].astype(float), rows["reported"]
     calc = scoring.rate(pd.Series(num), pd.Series(den)).to_numpy(dtype=float)
     gap = np.abs(reported - calc)
     # A bare number in a rate cell is read as a fraction up to 1.5 and as a percent above, so a
     # cached 9.82 (982 %) reads as 9.82 %: either reading of a bare number may stand.
-    bare = _floats(pd.Series(rows["raw"], dtype=object))
+    bare = as_floats(pd.Series(rows["raw"], dtype=object))
     other = np.minimum(np.abs(bare - calc), np.abs(bare * 100 - calc))
     other[np.isnan(other)] = np.inf
     tol = ctx.cfg.tolerance.rate_pp + 1e-9
     # a row without a usable budget has no rate to compare: that is F09's finding
     bad = ~np.isnan(calc) & (gap > tol) & (other > tol)
     if not bad.any():
-        return _no_hits("item", "num", "den")
+        return _no_fund_hits("item", "num", "den")
     r = pd.DataFrame({k: v[bad] for k, v in rows.items()})
     return hits(
         r,
@@ -475,7 +472,7 @@ def f02_exec_score(ctx: Ctx) -> pd.DataFrame:
     least = min(ctx.cfg.tolerance.score, ctx.cfg.tolerance.score_fine)
     near = (res["profile"].to_numpy() == NATIONAL) & (gap > least + 1e-9)
     if not near.any():
-        return _no_hits("weight", "rate")
+        return _no_fund_hits("weight", "rate")
     r = res[near].rename_axis("sub").reset_index()
     reported = r["exec_score_reported"].astype(float)
     calc = r["exec_score_calc"].astype(float)
@@ -506,7 +503,7 @@ def _excess(ctx: Ctx, rows: pd.DataFrame, **labels: str) -> pd.DataFrame:
     num, den = rows["num"].to_numpy(dtype=float), rows["den"].to_numpy(dtype=float)
     over = (den > 0) & _over(num, den, ctx)
     if not over.any():
-        return _no_hits("diff", "row", *labels)
+        return _no_fund_hits("diff", "row", *labels)
     src = rows["source"].to_numpy() != "total"
     culprit = src & (over | ((num > 0) & ~(den > 0)))
     sub = rows["sub"]
@@ -599,7 +596,7 @@ def _unexplained_adjustments(ctx: Ctx) -> pd.DataFrame:
     total = (rows["source"].to_numpy() == "total") & ~np.isnan(num) & ~np.isnan(den)
     changed = total & _apart(num, den, ctx)
     if not changed.any():
-        return _no_hits("severity", "diff", "row", "num_label", "den_label")
+        return _no_fund_hits("severity", "diff", "row", "num_label", "den_label")
     rows = rows[changed]
     ex = ctx.frames.exec
     noted = ex.loc[_real_note(ex["note"]), "sub"]
@@ -708,7 +705,7 @@ def f06_source_sum(ctx: Ctx) -> pd.DataFrame:
     missing = (total > ctx.cfg.tolerance.money_abs) & (filled == 0)
     sel = mismatch | missing
     if not sel.any():
-        return _no_hits("severity", "measure", "filled", "parts")
+        return _no_fund_hits("severity", "measure", "filled", "parts")
     r, mis = a.iloc[at[sel]], mismatch[sel]
     cell_of = a["cell"].to_numpy()
     cell = cell_of[at[sel]]
@@ -782,7 +779,7 @@ def f07_magnitude(ctx: Ctx) -> pd.DataFrame:
     wide |= _wide_groups(_key_codes(sub, a["measure"].to_numpy()), amount, positive & is_src, cfg)
     big = positive & (amount > cfg.max_project_wan)
     if not (wide.any() or big.any()):
-        return _no_hits("item", "ref_item", "ref", "ratio")
+        return _no_fund_hits("item", "ref_item", "ref", "ratio")
     a = a[positive].copy()
     a["item"] = (
         a["measure"].map(MEASURE_ZH) + "（" + a["source"].map(SOURCE_ZH).fillna(a["source"]) + "）"
@@ -882,7 +879,7 @@ def f08_low_rate(ctx: Ctx) -> pd.DataFrame:
     res = ctx.results
     low = res["exec_rate_calc"].to_numpy(dtype=float) < line - 1e-9
     if not low.any():
-        return _no_hits("threshold", "unspent")
+        return _no_fund_hits("threshold", "unspent")
     r = res[low].rename_axis("sub").reset_index()
     sheet, cell = _rate_cells(ctx, r["sub"])
     unspent = _money(r["budget_wan"] - r["executed_wan"])
@@ -904,7 +901,7 @@ def _full_items(ctx: Ctx, pattern: str) -> pd.DataFrame:
     if "funds.full_items" not in ctx.cache:
         # the items with their full marks, once for both patterns
         it = ctx.frames.score_items
-        score, w3 = _floats(it["score"]), _floats(it["w3"])
+        score, w3 = as_floats(it["score"]), as_floats(it["w3"])
         full = ~np.isnan(score) & ~np.isnan(w3) & scoring.is_full(score, w3, ctx.cfg)
         it = it[full].assign(score=score[full], w3=w3[full]) if full.any() else it.iloc[:0]
         ctx.cache["funds.full_items"] = it
@@ -937,11 +934,11 @@ def _results_at(ctx: Ctx, subs: pd.Series, *columns: str) -> list[np.ndarray]:
 def f10_arrival_full(ctx: Ctx) -> pd.DataFrame:
     it = _full_items(ctx, "到位率")
     if it.empty:
-        return _no_hits("rate", "arrived", "planned", "item", "weight")
+        return _no_fund_hits("rate", "arrived", "planned", "item", "weight")
     planned, arrived, rate = _results_at(ctx, it["sub"], "planned", "arrived", "arrival_rate_calc")
     short = (planned > 0) & ~np.isnan(arrived) & _over(planned, arrived, ctx)
     if not short.any():
-        return _no_hits("rate", "arrived", "planned", "item", "weight")
+        return _no_fund_hits("rate", "arrived", "planned", "item", "weight")
     r = it[short]
     return hits(
         r,
@@ -1210,7 +1207,7 @@ def f12_narrative_figures(ctx: Ctx) -> pd.DataFrame:
     fig_sub, fig_cls, fig_value = _table_figures(ctx) if not m.empty else ((), (), ())
     li, ri = _join((m["sub"].to_numpy(), m["cls"].to_numpy()), (fig_sub, fig_cls))
     if not len(li):
-        return _no_hits("snippet", "unit", "what", "diff")
+        return _no_fund_hits("snippet", "unit", "what", "diff")
     value, value_t = m["value"].to_numpy(dtype=float)[li], np.asarray(fig_value)[ri]
     precision = m["precision"].to_numpy(dtype=float)[li]
     gap = np.abs(value - value_t)
@@ -1228,7 +1225,7 @@ def f12_narrative_figures(ctx: Ctx) -> pd.DataFrame:
     nearest = by_gap[~pd.Index(li[by_gap]).duplicated()]
     nearest = nearest[~matched[li[nearest]]]
     if not len(nearest):
-        return _no_hits("snippet", "unit", "what", "diff")
+        return _no_fund_hits("snippet", "unit", "what", "diff")
     r = m.iloc[li[nearest]].assign(value_t=value_t[nearest], gap=gap[nearest])
     r = r.reset_index(drop=True)
     is_rate = r["unit"].eq("%")
@@ -1271,7 +1268,7 @@ def f13_balance_unexplained(ctx: Ctx) -> pd.DataFrame:
         said = _subs_saying(_texts(ctx), BALANCE_WORDS, with_figure=True)
         left &= ~res.index.isin(said)
     if not left.any():
-        return _no_hits("budget", "spent", "den_label", "num_label")
+        return _no_fund_hits("budget", "spent", "den_label", "num_label")
     r = res[left].rename_axis("sub").reset_index()
     budget, spent = budget[left], spent[left]
     nat = r["profile"].eq(NATIONAL)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.cells import as_floats
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.model.findings import declare
 
@@ -48,14 +47,6 @@ def g01_grade(ctx: Ctx) -> pd.DataFrame | None:
 # grade's rounding sensitivity (RULES b.1), so it reads the recomputed total first.
 
 
-def _num(s: pd.Series | None) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
-
-
-def _floats(values: Any) -> np.ndarray:
-    return np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
-
-
 # The G checks read a few numbers per project and mostly find nothing: on a one-workbook batch
 # their cost is pandas' fixed cost per call (reindex ~0.5 ms, groupby ~1-3 ms), so they work on
 # arrays aligned with ctx.projects and build a hit table only when something is found.
@@ -90,8 +81,8 @@ def _group_sums(code: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def _totals(ctx: Ctx) -> dict[str, np.ndarray]:
     """Per project row: self-assessed total, recomputed total, and whether 优 is claimed."""
     p = ctx.projects
-    reported = _floats(p["total_reported"])
-    calc = _floats(_result(ctx, "total_calc"))
+    reported = as_floats(p["total_reported"])
+    calc = as_floats(_result(ctx, "total_calc"))
     t_self = np.where(np.isnan(reported), calc, reported)
     excellent = (p["grade_reported"].to_numpy() == "优") | (
         np.nan_to_num(t_self, nan=-1.0) >= ctx.cfg.grades.excellent - 1e-9
@@ -118,8 +109,8 @@ def g02_excellent_low_execution(ctx: Ctx) -> pd.DataFrame | None:
     t = _totals(ctx)
     if not t["excellent"].any():
         return None
-    rate = _floats(_result(ctx, "exec_rate_calc"))
-    rate = np.where(np.isnan(rate), _floats(_result(ctx, "exec_rate_reported")), rate)
+    rate = as_floats(_result(ctx, "exec_rate_calc"))
+    rate = np.where(np.isnan(rate), as_floats(_result(ctx, "exec_rate_reported")), rate)
     floor = ctx.cfg.execution.excellent_below
     bad = t["excellent"] & (np.nan_to_num(rate, nan=np.inf) < floor - 1e-9)
     if not bad.any():
@@ -163,7 +154,7 @@ def g03_excellent_unmet(ctx: Ctx) -> pd.DataFrame | None:
     )
     unmet = (ind["met"].to_numpy() == False) & ~clash  # noqa: E712 (blank is not False)
     output_unmet = unmet & (ind["level1"].to_numpy() == "产出指标")
-    w = _floats(ind["weight"])
+    w = as_floats(ind["weight"])
     code = ctx.project_pos(ind["sub"])
     n = len(t["t_self"])
     unmet &= code >= 0
@@ -237,15 +228,19 @@ def g05_all_full(ctx: Ctx) -> pd.DataFrame | None:
     total = np.flatnonzero((ex["source"].to_numpy() == "total") & (ex_code >= 0))
     total = total[np.unique(ex_code[total], return_index=True)[1]]
     ex_code = ex_code[total]
-    exec_w = _floats(ex["weight"])[total]
-    exec_w = np.where(np.isnan(exec_w), _floats(_result(ctx, "exec_weight"))[ex_code], exec_w)
+    exec_w = as_floats(ex["weight"])[total]
+    exec_w = np.where(np.isnan(exec_w), as_floats(_result(ctx, "exec_weight"))[ex_code], exec_w)
     si = ctx.frames.score_items
     # every scored item of the form: indicators, the execution row, the scoring table
     code = np.concatenate([ctx.project_pos(ind["sub"]), ex_code, ctx.project_pos(si["sub"])])
     score = np.concatenate(
-        [_floats(ind["score_reported"]), _floats(ex["score_reported"])[total], _floats(si["score"])]
+        [
+            as_floats(ind["score_reported"]),
+            as_floats(ex["score_reported"])[total],
+            as_floats(si["score"]),
+        ]
     )
-    weight = np.concatenate([_floats(ind["weight"]), exec_w, _floats(si["w3"])])
+    weight = np.concatenate([as_floats(ind["weight"]), exec_w, as_floats(si["w3"])])
     # N/A rows (blank or "—" weight) are not scored items
     with np.errstate(invalid="ignore"):
         item = (weight > 0) & (code >= 0)

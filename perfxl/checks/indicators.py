@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.cells import as_numbers, as_text
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.checks.scoring import ITEM_SATISFACTION, score_item_key
 from perfxl.checks.scoring import target_score_items as target_items
@@ -54,15 +55,6 @@ CONVERTED_NOTES = ("chinese_numeral", "text_lexicon")
 # ------------------------------------------------------------------------------ helpers
 
 
-def _num(df: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(df[col], errors="coerce")
-
-
-def _text(s: pd.Series) -> pd.Series:
-    """Text with blanks as "" (NaN/None never leak into string operations)."""
-    return s.where(s.notna(), "").astype(str)
-
-
 def _blank(s: pd.Series) -> pd.Series:
     """Empty, or only a placeholder such as "无" or "/" (no explanation was written)."""
     return map_distinct(s, _is_blank_text).astype(bool)
@@ -96,8 +88,8 @@ def _memo(ctx: Ctx, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
 
 
 def _numc(ctx: Ctx, col: str) -> pd.Series:
-    """`_num` of an indicator column (aligned on ctx.indicators)."""
-    return _memo(ctx, ("num", col), lambda: _num(ctx.indicators, col))
+    """`as_numbers` of an indicator column (aligned on ctx.indicators)."""
+    return _memo(ctx, ("num", col), lambda: as_numbers(ctx.indicators[col]))
 
 
 def _has(ctx: Ctx, col: str) -> np.ndarray:
@@ -146,7 +138,7 @@ def _quant_actual(ctx: Ctx) -> np.ndarray:
     )
 
 
-def _no_hits(columns: str) -> pd.DataFrame:
+def _no_indicator_hits(columns: str) -> pd.DataFrame:
     """The hit table of a rule that found nothing: its columns (after "sub"), no rows."""
     return no_hits(*columns.split())
 
@@ -165,12 +157,12 @@ def _explained_rows(ctx: Ctx, ind: pd.DataFrame) -> pd.Series:
     nar = ctx.frames.narrative
     if nar.empty or ind.empty:
         return ok
-    reasons = nar[_text(nar["section"]).str.contains(REASON_SECTION_RE) & ~_blank(nar["text"])]
+    reasons = nar[as_text(nar["section"]).str.contains(REASON_SECTION_RE) & ~_blank(nar["text"])]
     if reasons.empty:
         return ok
-    text = _text(reasons["text"]).groupby(reasons["sub"]).agg(" ".join)
+    text = as_text(reasons["text"]).groupby(reasons["sub"]).agg(" ".join)
     joined = ind["sub"].map(text).where(lambda s: s.notna(), "")
-    names = _text(ind["name"])
+    names = as_text(ind["name"])
     # substring of another column: no vector op exists, the rows are few
     mentioned = pd.Series(
         [bool(n) and n in t for n, t in zip(names, joined, strict=True)], index=ind.index
@@ -210,7 +202,7 @@ def _comparable(ctx: Ctx) -> np.ndarray:
 
 
 def _contains_any(s: pd.Series, words: tuple[str, ...]) -> pd.Series:
-    return _text(s).str.contains("|".join(map(re.escape, words)))
+    return as_text(s).str.contains("|".join(map(re.escape, words)))
 
 
 # ------------------------------------------------------------------------------ I01 – I05
@@ -234,14 +226,14 @@ def i01_score(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     ok = _scored(ctx) & _has(ctx, "score_formula") & _comparable(ctx)
     if not ok.any():
-        return _no_hits("sheet cell observed expected severity stake name target actual")
+        return _no_indicator_hits("sheet cell observed expected severity stake name target actual")
     reported = _numc(ctx, "score_reported")
     formula = _numc(ctx, "score_formula")
     diff = reported - formula
     tol = scoring.score_tol(reported.fillna(0), formula.fillna(0), ctx.cfg)
     bad = ok & (diff.abs() > tol + 1e-9).to_numpy()
     if not bad.any():
-        return _no_hits("sheet cell observed expected severity stake name target actual")
+        return _no_indicator_hits("sheet cell observed expected severity stake name target actual")
     rows = ind[bad]
     high = diff[bad] > 0
     return hits(
@@ -279,11 +271,11 @@ def i02_full_but_unmet(ctx: Ctx) -> pd.DataFrame:
     if bad.any():
         bad = bad & scoring.is_full(reported, w, ctx.cfg).to_numpy()
     if not bad.any():
-        return _no_hits("sheet cell observed expected stake name target actual")
+        return _no_indicator_hits("sheet cell observed expected stake name target actual")
     rows = ind[bad]
     # the most the row could earn: the formula score, else the top of its qualitative band
     _, hi_c = scoring.qual_band(pd.Series("C", index=rows.index), w[bad], ctx.cfg)
-    ceiling = _num(rows, "score_formula").fillna(_num(rows, "band_hi")).fillna(hi_c)
+    ceiling = as_numbers(rows["score_formula"]).fillna(as_numbers(rows["band_hi"])).fillna(hi_c)
     return hits(
         rows,
         sheet=rows["sheet"],
@@ -315,16 +307,16 @@ def i03_deduction_unexplained(ctx: Ctx) -> pd.DataFrame:
     if bad.any():
         bad = bad & _blank_deviation(ctx)
     if not bad.any():
-        return _no_hits("sheet cell observed expected stake name weight")
+        return _no_indicator_hits("sheet cell observed expected stake name weight")
     rows = ind[bad]
-    w = _num(rows, "weight")
+    w = as_numbers(rows["weight"])
     return hits(
         rows,
         sheet=rows["sheet"],
         cell=rows["deviation_cell"].fillna(rows["score_cell"]),
-        observed=_num(rows, "score_reported"),
+        observed=as_numbers(rows["score_reported"]),
         expected=w,
-        stake=w - _num(rows, "score_reported"),
+        stake=w - as_numbers(rows["score_reported"]),
         name=rows["name"],
         weight=w,
     )
@@ -345,7 +337,7 @@ def i04_unmet_unexplained(ctx: Ctx) -> pd.DataFrame:
     if bad.any():
         bad = bad & ~_explained(ctx)
     if not bad.any():
-        return _no_hits("sheet cell observed expected name target actual")
+        return _no_indicator_hits("sheet cell observed expected name target actual")
     rows = ind[bad]
     return hits(
         rows,
@@ -392,7 +384,9 @@ def i05_over_completion(ctx: Ctx) -> pd.DataFrame:
     if bad.any():
         bad = bad & ~_explained(ctx)
     if not bad.any():
-        return _no_hits("sheet cell observed expected name target actual ratio over under")
+        return _no_indicator_hits(
+            "sheet cell observed expected name target actual ratio over under"
+        )
     rows = ind[bad]
     ratio = (b[bad] / a[bad] * 100).round(1)
     return hits(
@@ -429,7 +423,7 @@ def i06_units(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     bad = ~_comparable(ctx)
     if not bad.any():
-        return _no_hits("sheet cell observed expected severity name")
+        return _no_indicator_hits("sheet cell observed expected severity name")
     kind = _mismatch(ctx)
     rows = ind[bad]
     k = kind[bad]
@@ -458,8 +452,8 @@ def i06_units(ctx: Ctx) -> pd.DataFrame:
 def i07_not_measurable(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     if not (_eq(ctx, "t_kind", "text") | _eq(ctx, "t_kind", "qual")).any():
-        return _no_hits("sheet cell observed name")
-    raw = _text(ind["target_raw"])
+        return _no_indicator_hits("sheet cell observed name")
+    raw = as_text(ind["target_raw"])
     kind = ind["t_kind"]
     vague = _contains_any(raw, VAGUE_WORDS)
     canonical = _contains_any(raw, CANONICAL_QUAL)
@@ -470,7 +464,7 @@ def i07_not_measurable(ctx: Ctx) -> pd.DataFrame:
         numeral[cand] = [parse.parse_number(s).value is not None for s in raw[cand]]
     bad = cand & ~numeral
     if not bad.any():
-        return _no_hits("sheet cell observed name")
+        return _no_indicator_hits("sheet cell observed name")
     rows = ind[bad]
     return hits(
         rows,
@@ -494,19 +488,21 @@ def i07_not_measurable(ctx: Ctx) -> pd.DataFrame:
 )
 def i08_input_as_output(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
-    level2 = _text(ind["level2"])
+    level2 = as_text(ind["level2"])
     output = ind["level1"].eq("产出指标") | level2.map(LEVEL2_PARENT).eq("产出指标")
     if not output.any():
-        return _no_hits("sheet cell observed name level2")
-    name_input = _text(ind["name"]).str.contains(INPUT_WORDS)
+        return _no_indicator_hits("sheet cell observed name level2")
+    name_input = as_text(ind["name"]).str.contains(INPUT_WORDS)
     # a 成本指标 is measured in money by nature; elsewhere a money unit betrays an input
-    money_text = _text(ind["target_raw"]) + " " + _text(ind["unit"]) + " " + _text(ind["t_unit"])
+    money_text = (
+        as_text(ind["target_raw"]) + " " + as_text(ind["unit"]) + " " + as_text(ind["t_unit"])
+    )
     money_unit = money_text.str.contains(MONEY_UNIT_RE) & ~level2.str.contains("成本")
     bad = output & (name_input | money_unit)
     if not bad.any():
-        return _no_hits("sheet cell observed name level2")
+        return _no_indicator_hits("sheet cell observed name level2")
     rows = ind[bad]
-    keyword = _text(rows["name"]).str.extract(f"({INPUT_WORDS})", expand=False)
+    keyword = as_text(rows["name"]).str.extract(f"({INPUT_WORDS})", expand=False)
     observed = keyword.where(name_input[bad], rows["target_raw"].fillna(rows["unit"]))
     return hits(
         rows,
@@ -528,7 +524,7 @@ def _best_band(ctx: Ctx, rows: pd.DataFrame) -> pd.Series:
     band = best.reindex(keys)
     lo_incl = band["lo_incl"].where(band["lo_incl"].notna(), True).astype(bool)
     hi_incl = band["hi_incl"].where(band["hi_incl"].notna(), True).astype(bool)
-    lo, hi = _num(rows, "t_range_lo"), _num(rows, "t_range_hi")
+    lo, hi = as_numbers(rows["t_range_lo"]), as_numbers(rows["t_range_hi"])
     return pd.Series(
         [
             str(parse.Interval(a, li, b, hi_))
@@ -555,7 +551,7 @@ def i09_direction(ctx: Ctx) -> pd.DataFrame:
     by_tiers = _eq(ctx, "direction_how", "tiers") & _eq(ctx, "direction", "range")
     bad = default | by_tiers
     if not bad.any():
-        return _no_hits("sheet cell observed expected name")
+        return _no_indicator_hits("sheet cell observed expected name")
     rows = ind[bad]
     is_range = by_tiers[bad]
     interval = _best_band(ctx, rows[is_range]).reindex(rows.index).fillna("")
@@ -591,7 +587,7 @@ def i10_qual_band(ctx: Ctx) -> pd.DataFrame:
     late = _eq(ctx, "direction", "date") & _met_false(ctx) & ~qual
     # only a scored row with a level (A/B/C) has a band to leave
     if not (_scored(ctx) & (late | (qual & _isin(ctx, "a_qual", ("A", "B", "C"))))).any():
-        return _no_hits("sheet cell observed expected stake name actual level")
+        return _no_indicator_hits("sheet cell observed expected stake name actual level")
     w = _numc(ctx, "weight")
     reported = _numc(ctx, "score_reported")
     level = ind["a_qual"].where(qual).where(~late, "C")
@@ -603,7 +599,7 @@ def i10_qual_band(ctx: Ctx) -> pd.DataFrame:
     )
     bad = _scored(ctx) & lo.notna().to_numpy() & np.asarray(outside, dtype=bool)
     if not bad.any():
-        return _no_hits("sheet cell observed expected stake name actual level")
+        return _no_indicator_hits("sheet cell observed expected stake name actual level")
     rows = ind[bad]
     lv = level[bad]
     mid = (lo[bad] + hi[bad]) / 2
@@ -642,7 +638,7 @@ def i11_actual_unreadable(ctx: Ctx) -> pd.DataFrame:
     words_for_number = numeric_target & _eq(ctx, "a_kind", "qual")
     bad = empty_qual | unreadable | words_for_number
     if not bad.any():
-        return _no_hits("sheet cell observed expected name")
+        return _no_indicator_hits("sheet cell observed expected name")
     rows = ind[bad]
     return hits(
         rows,
@@ -685,7 +681,7 @@ def i12_rate_bounds(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     actual_bad, target_bad = _rate_out(ctx)
     if not (actual_bad.any() or target_bad.any()):
-        return _no_hits("sheet cell observed expected name")
+        return _no_indicator_hits("sheet cell observed expected name")
     lo, hi = _numc(ctx, "t_lo"), _numc(ctx, "t_hi")
     t_value = lo.where((lo > 100) | (lo < 0), hi)
     a_rows = ind[actual_bad]
@@ -695,7 +691,7 @@ def i12_rate_bounds(ctx: Ctx) -> pd.DataFrame:
             a_rows,
             sheet=a_rows["sheet"],
             cell=a_rows["actual_cell"],
-            observed=_num(a_rows, "a_value"),
+            observed=as_numbers(a_rows["a_value"]),
             expected="0–100",
             name=a_rows["name"],
         ),
@@ -724,14 +720,14 @@ def i13_percent_read(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     bad = _isin(ctx, "a_note", ("fraction_scaled", "percent_assumed")) & _quant_actual(ctx)
     if not bad.any():
-        return _no_hits("sheet cell observed expected name")
+        return _no_indicator_hits("sheet cell observed expected name")
     rows = ind[bad]
     return hits(
         rows,
         sheet=rows["sheet"],
         cell=rows["actual_cell"],
         observed=rows["actual_raw"],
-        expected=_num(rows, "a_value"),
+        expected=as_numbers(rows["a_value"]),
         name=rows["name"],
     )
 
@@ -747,19 +743,19 @@ def _survey_evidence(ctx: Ctx) -> pd.Series:
     found = np.zeros(len(subs), dtype=bool)
     nar = ctx.frames.narrative
     if not nar.empty:
-        sentences = _text(nar["text"]).str.split(SENTENCE_SPLIT, regex=True).explode()
+        sentences = as_text(nar["text"]).str.split(SENTENCE_SPLIT, regex=True).explode()
         sentences = sentences[sentences.str.contains("满意", na=False)]
         hit = sentences.str.contains(SURVEY_RE, na=False)
         found |= subs.isin(nar.loc[hit.index[hit.to_numpy()], "sub"])
     ind = ctx.indicators
     if not ind.empty:
-        text = _text(ind["actual_raw"]) + " " + _text(ind["deviation"])
+        text = as_text(ind["actual_raw"]) + " " + as_text(ind["deviation"])
         hit = text.str.contains(SURVEY_RE).to_numpy(dtype=bool) & _satisfaction(ctx)
         found |= subs.isin(ind["sub"][hit])
     items = ctx.frames.score_items
     if not items.empty:
-        sat_item = _text(items["level3"]).str.contains("满意")
-        hit = sat_item & _text(items["note"]).str.contains(SURVEY_RE)
+        sat_item = as_text(items["level3"]).str.contains("满意")
+        hit = sat_item & as_text(items["note"]).str.contains(SURVEY_RE)
         found |= subs.isin(items["sub"][hit.to_numpy(dtype=bool)])
     return pd.Series(found, index=subs)
 
@@ -768,9 +764,9 @@ def _satisfaction(ctx: Ctx) -> np.ndarray:
     def make() -> np.ndarray:
         ind = ctx.indicators
         return (
-            _text(ind["name"]).str.contains("满意")
+            as_text(ind["name"]).str.contains("满意")
             | ind["level1"].eq("满意度指标")
-            | _text(ind["level2"]).str.contains("满意度")
+            | as_text(ind["level2"]).str.contains("满意度")
         ).to_numpy(dtype=bool)
 
     return _memo(ctx, ("satisfaction",), make)
@@ -793,10 +789,10 @@ def _full_without_evidence(
         rows,
         sheet=rows["sheet"],
         cell=rows["score_cell"],
-        observed=_num(rows, score),
-        stake=_num(rows, weight),
+        observed=as_numbers(rows[score]),
+        stake=as_numbers(rows[weight]),
         name=rows[name],
-        weight=_num(rows, weight),
+        weight=as_numbers(rows[weight]),
     )
 
 
@@ -825,7 +821,7 @@ def i14_satisfaction_evidence(ctx: Ctx) -> pd.DataFrame | None:
     if cand.any():
         parts.append(_full_without_evidence(ctx, ind, cand, "score_reported", "weight", "name"))
     if not items.empty:
-        score, w3 = _num(items, "score"), _num(items, "w3")
+        score, w3 = as_numbers(items["score"]), as_numbers(items["w3"])
         full = score.notna() & w3.gt(0) & scoring.is_full(score, w3, ctx.cfg)
         cand = full.to_numpy() & _item_key(ctx).eq(ITEM_SATISFACTION).to_numpy()
         if cand.any():
@@ -858,16 +854,16 @@ def i15_scored_without_target(ctx: Ctx) -> pd.DataFrame | None:
                 rows,
                 sheet=rows["sheet"],
                 cell=rows["target_cell"],
-                observed=_num(rows, "score_reported"),
-                stake=_num(rows, "score_reported"),
+                observed=as_numbers(rows["score_reported"]),
+                stake=as_numbers(rows["score_reported"]),
                 name=rows["name"],
-                weight=_num(rows, "weight"),
+                weight=as_numbers(rows["weight"]),
             )
         )
     items = ctx.frames.score_items
     if not items.empty:
         key = _item_key(ctx)
-        score = _num(items, "score")
+        score = as_numbers(items["score"])
         bad = (key.notna() & (score > 0)).to_numpy()
         if bad.any():  # only then look for the targets of the scored items
             hai = ind[ind["sub"].isin(items["sub"]).to_numpy() & ~no_target]
@@ -884,7 +880,7 @@ def i15_scored_without_target(ctx: Ctx) -> pd.DataFrame | None:
                     observed=score[bad],
                     stake=score[bad],
                     name=rows["level3"],
-                    weight=_num(rows, "w3"),
+                    weight=as_numbers(rows["w3"]),
                 )
             )
     parts = [p for p in parts if not p.empty]
@@ -917,7 +913,7 @@ def i16_copied_actuals(ctx: Ctx) -> pd.DataFrame:
     if np.count_nonzero(np.abs(bv - tv) <= 1e-9 * np.maximum(1, np.abs(tv))) < max(
         ctx.cfg.indicators.copy_min_count, 1
     ):
-        return _no_hits("sheet cell observed")
+        return _no_indicator_hits("sheet cell observed")
     q = ind[quant]
     same = (b[quant] - t[quant]).abs() <= 1e-9 * np.maximum(1, t[quant].abs())
     g = same.groupby(q["sub"])
@@ -951,7 +947,7 @@ def i17_zero_target(ctx: Ctx) -> pd.DataFrame:
         _eq(ctx, "direction", "pos") & _isin(ctx, "t_kind", ("point", "cmp")) & (np.abs(a) < 1e-12)
     )
     if not bad.any():
-        return _no_hits("sheet cell observed name")
+        return _no_indicator_hits("sheet cell observed name")
     rows = ind[bad]
     return hits(
         rows,
@@ -979,7 +975,7 @@ def i18_negative_actual(ctx: Ctx) -> pd.DataFrame:
         # a negative bounded rate is already an I12 error on the same cell
         bad = bad & ~_rate_out(ctx)[0]
     if not bad.any():
-        return _no_hits("sheet cell observed expected name")
+        return _no_indicator_hits("sheet cell observed expected name")
     rows = ind[bad]
     return hits(
         rows,
@@ -1025,7 +1021,9 @@ def i19_quant_share(ctx: Ctx) -> pd.DataFrame:
     only_qual_output = (out_n > 0) & (out_quant == 0)
     flagged = n.index[(low | only_qual_output).to_numpy()]
     if flagged.empty:
-        return _no_hits("sheet cell observed expected n_quant n_total out_quant out_total")
+        return _no_indicator_hits(
+            "sheet cell observed expected n_quant n_total out_quant out_total"
+        )
     live = ind[live_mask]
     # point at the first row that would need a number
     first = live[~quant & live["sub"].isin(flagged).to_numpy()]
@@ -1112,8 +1110,8 @@ def n06_converted(ctx: Ctx) -> pd.DataFrame | None:
                 sheet=rows["sheet"],
                 cell=rows[cell_col],
                 observed=rows[raw_col] if raw_col else rows[value_col],
-                expected=_num(rows, value_col),
-                name=_text(rows["name"]) + " " + label,
+                expected=as_numbers(rows[value_col]),
+                name=as_text(rows["name"]) + " " + label,
             )
         )
     funds = ctx.frames.funds
@@ -1127,8 +1125,8 @@ def n06_converted(ctx: Ctx) -> pd.DataFrame | None:
                     sheet=rows["sheet"],
                     cell=rows["cell"],
                     observed=rows["raw"],
-                    expected=_num(rows, "amount_wan"),
-                    name=_text(rows["source_label"]) + " " + rows["measure"].map(MEASURE_LABELS),
+                    expected=as_numbers(rows["amount_wan"]),
+                    name=as_text(rows["source_label"]) + " " + rows["measure"].map(MEASURE_LABELS),
                 )
             )
     p = ctx.projects

@@ -118,14 +118,14 @@ def _short(text: pd.Series, n: int = 40) -> pd.Series:
     return t.where(t.str.len() <= n, t.str[:n] + "…")
 
 
-def _text(v: Any) -> str:
+def _value_text(v: Any) -> str:
     """`text_of` of one value."""
     return "" if pd.isna(v) else str(v)
 
 
 def _short_text(v: Any, n: int = 40) -> str:
     """`_short` of one value."""
-    t = _text(v)
+    t = _value_text(v)
     return t if len(t) <= n else t[:n] + "…"
 
 
@@ -228,10 +228,10 @@ def n01_contradiction(ctx: Ctx) -> pd.DataFrame | None:
         names = rows.groupby("sub")["name"].agg(lambda x: "「" + "」「".join(map(str, x)) + "」")
         unmet_names = names.reindex(p_sub[f]).to_numpy(dtype=object)
     section_quote = [
-        "「" + _text(s) + "」“" + _short_text(q) + "”"
+        "「" + _value_text(s) + "」“" + _short_text(q) + "”"
         for s, q in zip(_take(t_section[u_row], uf), quote, strict=True)
     ]
-    unmet_list = ["未完成的指标" + _text(x) for x in unmet_names]
+    unmet_list = ["未完成的指标" + _value_text(x) for x in unmet_names]
     against = np.select(
         [c & u & t, c & u, c],
         [
@@ -329,7 +329,7 @@ def _n02_hainan(ctx: Ctx) -> pd.DataFrame | None:
             "observed": score,
             "expected": w3,
             "stake": lost,
-            "items": ["「" + _text(n) + "」" for n in level3],
+            "items": ["「" + _value_text(n) + "」" for n in level3],
             "lost": lost,
         },
         index=items.index[at],

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from perfxl.checks.cells import as_floats, as_text
 from perfxl.checks.config import DEFAULT, Config
 
 GRADES = ("优", "良", "中", "差")
@@ -103,10 +104,6 @@ def qual_band(
     return pd.Series(lo, index=level.index) * weight, pd.Series(hi, index=level.index) * weight
 
 
-def _numbers(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def _band_shares(level: np.ndarray, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     """qual_band's interval as shares of the weight, on plain arrays."""
     hi_share, lo_share = cfg.indicators.qual_bands
@@ -129,17 +126,17 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     idx = ind.index
     d = ind["direction"].to_numpy(dtype=object)
     pos, neg, eq, rng, date = (d == "pos"), (d == "neg"), (d == "eq"), (d == "range"), (d == "date")
-    w = _numbers(ind["weight"])
+    w = as_floats(ind["weight"])
     # b_value: the actual in the target's unit (derive converts scale and blanks incomparable units)
-    b = _numbers(ind["b_value"] if "b_value" in ind else ind["a_value"])
-    lo = _numbers(ind["t_lo"])
-    hi = _numbers(ind["t_hi"])
+    b = as_floats(ind["b_value"] if "b_value" in ind else ind["a_value"])
+    lo = as_floats(ind["t_lo"])
+    hi = as_floats(ind["t_hi"])
     if "t_range_lo" in ind:
         # an optimum range read off the 优 tier (hainan2011) replaces a bare point target
-        range_lo, range_hi = _numbers(ind["t_range_lo"]), _numbers(ind["t_range_hi"])
+        range_lo, range_hi = as_floats(ind["t_range_lo"]), as_floats(ind["t_range_hi"])
         lo = np.where(np.isnan(range_lo), lo, range_lo)
         hi = np.where(np.isnan(range_hi), hi, range_hi)
-    tv = _numbers(ind["t_value"])
+    tv = as_floats(ind["t_value"])
     strict = ind["t_cmp"].isin([">", "<"]).to_numpy()
     a_kind = ind["a_kind"].to_numpy(dtype=object)
     a_qual = ind["a_qual"].to_numpy(dtype=object)
@@ -208,7 +205,7 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     date_ok = date & met_known
     score_formula = np.where(date_ok, np.where(met_true, w, np.nan), score_formula)
 
-    reported = _numbers(ind["score_reported"])
+    reported = as_floats(ind["score_reported"])
     qual = (a_kind == "qual") & ~np.isnan(band_lo)
     # a qualitative score stands when it is inside its band; otherwise the band midpoint is the
     # expectation (RULES b.4: perfxl cannot know the exact score, only the interval)
@@ -291,15 +288,11 @@ BENEFIT_KEYS = (
 )
 
 
-def _txt(s: pd.Series) -> pd.Series:
-    return s.where(s.notna(), "").astype(str)
-
-
 def _per_distinct(columns: list[pd.Series], fn: object) -> pd.Series:
     """fn(*texts) once per distinct combination of the columns' texts, spread over the rows:
     a batch repeats the same labels thousands of times, and ~15 pandas string searches cost
     more than the rules that use them on a one-workbook batch."""
-    texts = [_txt(c).to_numpy(dtype=object) for c in columns]
+    texts = [as_text(c).to_numpy(dtype=object) for c in columns]
     seen: dict[tuple[str, ...], object] = {}
     out = []
     for key in zip(*texts, strict=True):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.cells import as_numbers
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.read.values import is_na
 from perfxl.spec import get_profile
@@ -41,10 +42,6 @@ LEVEL1_ALIAS = {"成效指标": "效益指标"}
 # helpers below group with a few numpy calls instead of groupby/agg/pivot_table, and the rules
 # skip the parts whose frames are empty (one profile of the two is always absent in such a batch)
 # and stop early when nothing can fire. Big batches stay vectorised.
-
-
-def _num(s: pd.Series | None) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -107,7 +104,7 @@ def _spec_cells(rows: pd.DataFrame, table_key: str, column_key: str, fallback: s
         if fallback in rows
         else np.full(len(rows), None, dtype=object)
     )
-    row_no = _num(rows["row"]).to_numpy(dtype=float, na_value=np.nan)
+    row_no = as_numbers(rows["row"]).to_numpy(dtype=float, na_value=np.nan)
     template = rows["layout"].eq("template").to_numpy() & ~np.isnan(row_no)
     profiles = rows["profile"]
     for profile_id in profiles.dropna().unique():
@@ -167,7 +164,7 @@ def _indicators(ctx: Ctx, profile: str | None = None) -> pd.DataFrame:
         mine = ind["profile"].eq(profile)
         return ind if mine.all() else ind[mine]
     ind = _profiled(ctx, "indicators")
-    ind = ind.assign(w=_num(ind["weight"]), s=_num(ind["score_reported"]))
+    ind = ind.assign(w=as_numbers(ind["weight"]), s=as_numbers(ind["score_reported"]))
     return ind.sort_values(["sub", "row"], kind="stable")
 
 
@@ -196,7 +193,7 @@ def _blocks(ctx: Ctx) -> pd.DataFrame:
         {
             "sub": ind["sub"].to_numpy()[first],
             "level1": level1.to_numpy()[first],
-            "printed": _first_valid(_num(ind["level1_weight"]), ids, n),
+            "printed": _first_valid(as_numbers(ind["level1_weight"]), ids, n),
             "n_weights": np.bincount(ids[w.notna().to_numpy()], minlength=n),
             "sheet": _first_valid(ind["sheet"], ids, n),
             "cell": _first_valid(_spec_cells(ind, "indicators", "level1", "weight_cell"), ids, n),
@@ -244,7 +241,10 @@ def _group_weights(ctx: Ctx) -> pd.DataFrame:
 def _score_items(ctx: Ctx) -> pd.DataFrame:
     si = _profiled(ctx, "score_items")
     return si.assign(
-        w1=_num(si["w1"]), w2=_num(si["w2"]), w3=_num(si["w3"]), s=_num(si["score"])
+        w1=as_numbers(si["w1"]),
+        w2=as_numbers(si["w2"]),
+        w3=as_numbers(si["w3"]),
+        s=as_numbers(si["score"]),
     ).sort_values(["sub", "row"], kind="stable")
 
 
@@ -419,20 +419,20 @@ def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
     unbalanced = any(_unbalanced(lv) for lv, _name in levels)
     # the 分值合计 cell of the total row against Σ of the column it sums (a typed-over formula)
     p = ctx.projects
-    reported = _num(p["weight_total"])
+    reported = as_numbers(p["weight_total"])
     top = None
     if reported.notna().any():
         subs = p["sub"]
-        exec_w = _num(_exec_totals(ctx)["weight"]).reindex(subs).fillna(0).to_numpy()
+        exec_w = as_numbers(_exec_totals(ctx)["weight"]).reindex(subs).fillna(0).to_numpy()
         ind = ctx.indicators
         ind_w = (
-            _num(ind["weight"]).groupby(ind["sub"]).sum().reindex(subs).fillna(0).to_numpy()
+            as_numbers(ind["weight"]).groupby(ind["sub"]).sum().reindex(subs).fillna(0).to_numpy()
             if not ind.empty
             else np.zeros(len(p))
         )
         si = ctx.frames.score_items
         w3 = (
-            _num(si["w3"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+            as_numbers(si["w3"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
             if not si.empty
             else np.full(len(p), np.nan)
         )
@@ -483,21 +483,25 @@ def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
 )
 def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     p = ctx.projects
-    reported = _num(p["total_reported"])
+    reported = as_numbers(p["total_reported"])
     if not reported.notna().any():
         return no_hits()
     subs = p["sub"]
     nan = np.full(len(p), np.nan)
     ind = ctx.indicators
     i = (
-        _num(ind["score_reported"]).groupby(ind["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+        as_numbers(ind["score_reported"])
+        .groupby(ind["sub"])
+        .sum(min_count=1)
+        .reindex(subs)
+        .to_numpy()
         if not ind.empty
         else nan
     )
-    e = _num(_exec_totals(ctx)["score_reported"]).reindex(subs).to_numpy()
+    e = as_numbers(_exec_totals(ctx)["score_reported"]).reindex(subs).to_numpy()
     si = ctx.frames.score_items
     item_s = (
-        _num(si["score"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
+        as_numbers(si["score"]).groupby(si["sub"]).sum(min_count=1).reindex(subs).to_numpy()
         if not si.empty
         else nan
     )
@@ -547,8 +551,8 @@ def s04_score_range(ctx: Ctx) -> pd.DataFrame:
             (
                 ind,
                 ind["sub"],
-                _num(ind["score_reported"]),
-                _num(ind["weight"]),
+                as_numbers(ind["score_reported"]),
+                as_numbers(ind["weight"]),
                 lambda r: r["name"].fillna("第" + r["row"].astype(str) + "行指标"),
             )
         )
@@ -559,14 +563,16 @@ def s04_score_range(ctx: Ctx) -> pd.DataFrame:
             (
                 ex,
                 ex.index.to_series(),
-                _num(ex["score_reported"]),
-                _num(ex["weight"]).fillna(default_w),
+                as_numbers(ex["score_reported"]),
+                as_numbers(ex["weight"]).fillna(default_w),
                 lambda r: "预算执行率",
             )
         )
     si = ctx.frames.score_items
     if not si.empty:
-        sources.append((si, si["sub"], _num(si["score"]), _num(si["w3"]), lambda r: r["level3"]))
+        sources.append(
+            (si, si["sub"], as_numbers(si["score"]), as_numbers(si["w3"]), lambda r: r["level3"])
+        )
     # nothing fires unless a score is negative or above its weight by the smaller tolerance
     least = _min_score_tol(ctx.cfg)
     if not any(_beyond(score, weight, least) for _r, _sub, score, weight, _i in sources):
@@ -746,7 +752,10 @@ def _fund_blanks(
         return []
     blank = (_blank(f["raw"]) & ~f["na"].fillna(False).astype(bool)).to_numpy()
     is_total = f["source"].eq("total").to_numpy()
-    zero = f["layout"].eq("template").to_numpy() & _num(f["amount_wan"]).fillna(0).eq(0).to_numpy()
+    zero = (
+        f["layout"].eq("template").to_numpy()
+        & as_numbers(f["amount_wan"]).fillna(0).eq(0).to_numpy()
+    )
     if not (is_total & (blank | zero)).any():
         return []  # every total filled in, and none a template 0 that may sit on blank sources
     # (sub, measure) as a number; a total whose sources are all blank (or that has none)
@@ -949,7 +958,7 @@ def s08_missing_category(ctx: Ctx) -> pd.DataFrame:
         return no_hits()
     # the unit adds the missing block below its last indicator (template) or next to it
     last = ind.groupby("sub").tail(1).set_index("sub")
-    below = last.assign(row=_num(last["row"]) + 1).reset_index()
+    below = last.assign(row=as_numbers(last["row"]) + 1).reset_index()
     below = below.assign(cell=_spec_cells(below, "indicators", "level1", "name_cell").to_numpy())
     below = below.set_index("sub")
     sheet_spec, table = get_profile(NATIONAL).find_table("indicators")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.cells import as_floats
 from perfxl.checks.engine import Ctx, hits, rule
 from perfxl.checks.metadata import text_of
 from perfxl.model.findings import fmt_value
@@ -96,11 +97,7 @@ def _join(starts: np.ndarray, texts: list[str] | np.ndarray, sep: str) -> list[s
     return [sep.join(texts[s:e]) for s, e in zip(starts, ends, strict=True)]
 
 
-def _num(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
-
-
-def _text(values: np.ndarray) -> list[str]:
+def _text_list(values: np.ndarray) -> list[str]:
     """text_of on an array: blanks as ""."""
     return ["" if v is None or v is pd.NA or v != v else str(v) for v in values]
 
@@ -360,7 +357,9 @@ def _t03_subjects(ctx: Ctx) -> Cols:
     arrow = {"pos": "↑", "neg": "↓"}
     flip_detail = [
         f"目标“{t}”{arrow[d]}；优→差{arrow[x]}"
-        for t, d, x in zip(_text(s["target_raw"][flip]), direction[flip], tdir[flip], strict=True)
+        for t, d, x in zip(
+            _text_list(s["target_raw"][flip]), direction[flip], tdir[flip], strict=True
+        )
     ]
     at = np.r_[np.searchsorted(s["key"], p["key"][blamed]), flip]
     out = {
@@ -382,9 +381,9 @@ def _classified(ctx: Ctx) -> Cols:
     if "tiers.classified" in ctx.cache:
         return ctx.cache["tiers.classified"]
     s = _sets(ctx)
-    b = _num(s["a_value"])
+    b = as_floats(s["a_value"])
     s = _rows(s, s["usable"] & (s["a_kind"] == "number") & ~np.isnan(b))
-    s["b"] = b = _num(s["a_value"])
+    s["b"] = b = as_floats(s["a_value"])
     p = _parsed(ctx, by_rank=True)
     i, j = _cross(s["key"], p["key"])
     x, lo, hi = b[i], p["lo_f"][j], p["hi_f"][j]
@@ -598,9 +597,9 @@ def t04_target(ctx: Ctx) -> pd.DataFrame | None:
     i, j = i[keep], top[j[keep]]
     if not len(i):
         return None
-    tv = _num(s["t_value"][i])
+    tv = as_floats(s["t_value"][i])
     # the number the target stands for: the comparator bound for pos/neg, else its point
-    a = _num(s["target_a"][i])
+    a = as_floats(s["target_a"][i])
     a = np.where(np.isnan(a), tv, a)
     d = s["direction"][i]
     lo_f, hi_f = p["lo_f"][j], p["hi_f"][j]
@@ -612,7 +611,7 @@ def t04_target(ctx: Ctx) -> pd.DataFrame | None:
         )
     # the target (a point or an interval) not inside 优: meeting the target is not 优
     point = s["t_kind"][i] == "point"
-    t_lo, t_hi = _num(s["t_lo"][i]), _num(s["t_hi"][i])
+    t_lo, t_hi = as_floats(s["t_lo"][i]), as_floats(s["t_hi"][i])
     x_lo = np.where(point, tv, np.where(np.isnan(t_lo), -np.inf, t_lo))
     x_hi = np.where(point, tv, np.where(np.isnan(t_hi), np.inf, t_hi))
     # a shared bound is fine when 优 includes it or the target itself stops short of it
@@ -656,7 +655,10 @@ def t05_inferred(ctx: Ctx) -> pd.DataFrame | None:
     txt = [
         f"{tier}“{raw}”→{iv}"
         for tier, raw, iv in zip(
-            t["tier"][rows], _text(t["raw"][rows]), _text(t["interval"][rows]), strict=True
+            t["tier"][rows],
+            _text_list(t["raw"][rows]),
+            _text_list(t["interval"][rows]),
+            strict=True,
         )
     ]
     starts = _starts(t["key"][rows])
@@ -698,7 +700,7 @@ def t06_classify(ctx: Ctx) -> pd.DataFrame | None:
         severity=np.where(n >= 2, "error", "warning"),
         name=s["name"][bad],
         count=n,
-        tiers=[x or "—" for x in _text(s["tiers"][bad])],
+        tiers=[x or "—" for x in _text_list(s["tiers"][bad])],
     )
 
 
@@ -779,7 +781,7 @@ def t08_unit(ctx: Ctx) -> pd.DataFrame | None:
     target_unit[pd.isna(target_unit)] = None
     a_unit = np.where(pd.notna(s["a_unit"]) & (s["a_kind"] == "number"), s["a_unit"], None)
     # the narrative is the last resort, read only where the target has no unit of its own
-    v = _num(s["t_value"])
+    v = as_floats(s["t_value"])
     ask = np.flatnonzero(pd.isna(target_unit) & pd.isna(tier_unit) & pd.isna(a_unit) & ~np.isnan(v))
     nar_unit = np.full(len(v), None, dtype=object)
     nar_unit[ask] = _narrative_units(ctx, s["sub"][ask], v[ask])
@@ -806,8 +808,8 @@ def t08_unit(ctx: Ctx) -> pd.DataFrame | None:
         expected=[
             x + y
             for x, y in zip(
-                _text(np.r_[s["target_raw"][a], p["raw"][tb]]),
-                _text(np.r_[src_unit[a], target_unit[b]]),
+                _text_list(np.r_[s["target_raw"][a], p["raw"][tb]]),
+                _text_list(np.r_[src_unit[a], target_unit[b]]),
                 strict=True,
             )
         ],

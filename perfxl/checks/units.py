@@ -8,15 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from perfxl.checks.cells import as_text
 from perfxl.read import grammar as parse
 
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return s.where(s.notna(), "").astype(str)
 
 
 def _quant_actual(ind: pd.DataFrame) -> pd.Series:
@@ -57,8 +54,8 @@ PERCENT_UNITS = frozenset(("%", "百分比", "百分点", "个百分点"))
 
 
 def target_unit(ind: pd.DataFrame) -> pd.Series:
-    t_unit = ind["t_unit"].where(ind["t_unit"].notna() & _text(ind["t_unit"]).ne(""))
-    return t_unit.fillna(ind["unit"].where(_text(ind["unit"]).ne("")))
+    t_unit = ind["t_unit"].where(ind["t_unit"].notna() & as_text(ind["t_unit"]).ne(""))
+    return t_unit.fillna(ind["unit"].where(as_text(ind["unit"]).ne("")))
 
 
 def unit_dimension(unit: object) -> tuple[str, str, float] | None:
@@ -95,7 +92,7 @@ def compare_units(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(unit_mismatch, scale_factor) in one pass: both start from the same target and actual
     units, and each pandas call costs ~0.1 ms on the small batch of a single `perfxl check`."""
     t_unit = target_unit(ind)
-    a_unit = ind["a_unit"].where(_text(ind["a_unit"]).ne(""))
+    a_unit = ind["a_unit"].where(as_text(ind["a_unit"]).ne(""))
     mismatch = pd.Series(None, index=ind.index, dtype=object)
     factor = pd.Series(1.0, index=ind.index)
     both = (t_unit.notna() & a_unit.notna()).to_numpy()
