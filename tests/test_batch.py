@@ -311,7 +311,7 @@ def test_machine_outputs(bench, tmp_path) -> None:
     data = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert {i["file"] for i in data["inputs"]} == {"in/n.xlsx", "in/x.txt"}
     assert data["config"]["grades"]["excellent"] == 90.0
-    assert data["counts"]["errors"] >= 1
+    assert data["counts"]["errors"] == int((findings["severity"] == "error").sum()) >= 1
     assert data["projects"][0]["grade_recomputed"] == "优"
 
 

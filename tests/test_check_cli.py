@@ -46,9 +46,13 @@ def test_error_finding_exit_1_with_cell(bench) -> None:
     path = bench.build(s)
     result = _invoke("check", str(path))
     assert result.exit_code == 1
-    assert "G01" in result.output
-    assert "项目支出绩效自评表!H55" in result.output
-    assert "错误" in result.output
+    g01 = [line.split() for line in result.output.splitlines() if " G01 " in line]
+    # one G01 line: severity, rule, the cell, then the message naming both grades
+    assert len(g01) == 1
+    assert g01[0][:3] == ["错误", "G01", "项目支出绩效自评表!H55"]
+    message = " ".join(g01[0][3:])
+    assert "“良”" in message and "优" in message
+    assert "结论：需修改" in result.output
 
 
 def test_json_has_the_documented_keys_and_matches_the_library(bench) -> None:

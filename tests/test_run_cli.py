@@ -96,8 +96,9 @@ def test_interrupted_run_keeps_the_previous_summary(folder, tmp_path, monkeypatc
 
 def test_progress_flag_writes_to_stderr_only(folder, tmp_path) -> None:
     result = CliRunner().invoke(main, ["run", str(folder), "-o", str(tmp_path / "o"), "--progress"])
-    assert "已处理" in result.stdout
-    assert "读取工作簿" not in result.stdout
+    assert result.exit_code == 1  # the folder's workbooks have findings
+    assert "读取工作簿" in result.stderr and "读取工作簿" not in result.stdout
+    assert result.stdout.startswith("已处理 ")
 
 
 def test_config_is_recorded_in_run_json(folder, tmp_path) -> None:

@@ -13,7 +13,7 @@ from perfxl.checks.outcome import Report
 from perfxl.files import csv_safe, write_atomic
 from perfxl.intake.inputs import INPUT_STATUS_ZH
 from perfxl.model.findings import plain
-from perfxl.report.projects import PROJECT_OUTPUT_COLUMNS, project_rows
+from perfxl.report.projects import ACTIVE_STATUSES, PROJECT_OUTPUT_COLUMNS, project_rows
 from perfxl.report.run_result import RunResult
 
 FINDING_CSV_COLUMNS = (
@@ -98,8 +98,8 @@ def counts(run: RunResult) -> dict[str, Any]:
     return {
         "inputs": len(run.inputs),
         "submissions": len(p),
-        "projects": int(p["status"].isin(["通过", "需修改"]).sum()) if not p.empty else 0,
-        "departments": int(p.loc[p["status"].isin(["通过", "需修改"]), "department"].nunique())
+        "projects": int(p["status"].isin(ACTIVE_STATUSES).sum()) if not p.empty else 0,
+        "departments": int(p.loc[p["status"].isin(ACTIVE_STATUSES), "department"].nunique())
         if not p.empty
         else 0,
         "status": {str(k): int(v) for k, v in status.items()},
