@@ -18,7 +18,7 @@ from perfxl.read.grammar import keys_of, label_key
 from perfxl.read.grid import Book, Grid
 from perfxl.read.locate import TableSpot, find_label
 from perfxl.read.values import as_number, as_rate, as_text, is_na, raw_text
-from perfxl.spec import get_profile
+from perfxl.spec import Profile, get_profile
 
 # Labels that identify each profile in a workbook without perfxl metadata.
 NATIONAL_MARKS = keys_of(
@@ -326,6 +326,22 @@ def read_hainan(book: Book, template: bool) -> Extract:
     form = None if template else _form_grid(book, HAINAN_MARKS)
     for sheet in profile.sheets:
         read_fields(ex, book, profile, sheet, template, form)
+    _hainan_cover(ex, profile)
+    _hainan_goals(ex, book, profile, template, form)
+    _hainan_funds(ex, book, profile, template, form)
+    _hainan_scoring(ex, book, profile, template, form)
+    _hainan_evaluators(ex, book, profile, template)
+    _hainan_narrative(ex, book, profile, template)
+    # the year the narrative talks about, for M01 whether or not the cover states one
+    year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
+    ex.project["fiscal_year_narrative"] = year or infer_year([n["text"] for n in ex.narrative])
+    if ex.project.get("fiscal_year") is None:
+        ex.project["fiscal_year_inferred"] = ex.project["fiscal_year_narrative"]
+    return ex
+
+
+def _hainan_cover(ex: Extract, profile: Profile) -> None:
+    """The ticked choices, the organisation names, the grade and the evaluation dates."""
     lists = profile.lists
     for key, options in (
         ("eval_type", lists["eval_type"]),
@@ -340,7 +356,11 @@ def read_hainan(book: Book, template: bool) -> Extract:
     lo, hi = parse.parse_date_range(ex.project.get("eval_date_raw"))
     ex.project["eval_date_start"], ex.project["eval_date"] = lo, hi
 
-    # 绩效目标表 with its four tier standards
+
+def _hainan_goals(
+    ex: Extract, book: Book, profile: Profile, template: bool, form: Grid | None
+) -> None:
+    """绩效目标表: the indicators with their four tier standards (优/良/中/差)."""
     goals = profile.sheet("goals")
     tt = locate_table(
         book, goals, goals.table("targets"), template, form, min_hits=4, required=("name",)
@@ -385,6 +405,10 @@ def read_hainan(book: Book, template: bool) -> Extract:
                 )
         ex.indicators = inds
 
+
+def _hainan_funds(
+    ex: Extract, book: Book, profile: Profile, template: bool, form: Grid | None
+) -> None:
     basic = profile.sheet("basic")
     ft = locate_table(
         book, basic, basic.table("funds"), template, form, min_hits=2, required=("planned",)
@@ -396,6 +420,10 @@ def read_hainan(book: Book, template: bool) -> Extract:
             ex.money_unit = money_unit_near(ft.grid, ft) or "万元"
         _read_funds(ex, ft, ("planned", "arrived", "used"), HAINAN_FUND_SOURCES, with_exec=False)
 
+
+def _hainan_scoring(
+    ex: Extract, book: Book, profile: Profile, template: bool, form: Grid | None
+) -> None:
     scoring = profile.sheet("scoring")
     st = locate_table(
         book,
@@ -413,6 +441,8 @@ def read_hainan(book: Book, template: bool) -> Extract:
         if not template:
             _totals_from_end_row(ex, st, "w3", "score")
 
+
+def _hainan_evaluators(ex: Extract, book: Book, profile: Profile, template: bool) -> None:
     ev = profile.sheet("evaluators")
     et = locate_table(
         book,
@@ -442,6 +472,8 @@ def read_hainan(book: Book, template: bool) -> Extract:
                 }
             )
 
+
+def _hainan_narrative(ex: Extract, book: Book, profile: Profile, template: bool) -> None:
     rep = profile.sheet("report")
     rt = locate_table(
         book, rep, rep.table("narrative"), template, None, min_hits=2, required=("text",)
@@ -462,13 +494,6 @@ def read_hainan(book: Book, template: bool) -> Extract:
                     "cell": rt.grid.ref(r, rt.cols["text"]) if "text" in rt.cols else None,
                 }
             )
-
-    # the year the narrative talks about, for M01 whether or not the cover states one
-    year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
-    ex.project["fiscal_year_narrative"] = year or infer_year([n["text"] for n in ex.narrative])
-    if ex.project.get("fiscal_year") is None:
-        ex.project["fiscal_year_inferred"] = ex.project["fiscal_year_narrative"]
-    return ex
 
 
 def _direction_from_tiers(rec: dict[str, Any], intervals: dict[str, parse.Interval]) -> None:
