@@ -7,6 +7,8 @@ import importlib
 FAMILY_MODULES = (
     "perfxl.checks.structure",
     "perfxl.checks.funds",
+    "perfxl.checks.fund_amounts",
+    "perfxl.checks.fund_narrative",
     "perfxl.checks.indicators",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",

@@ -1,8 +1,9 @@
-"""Funds rules (F): amounts by source, execution and arrival rates, their scores, and the narrative."""
+"""Funds rules (F), the execution and arrival rates: the rates recomputed (F01), the execution
+score (F02), a low rate (F08), full marks despite short funds or a low rate (F10, F11); and the
+views of the funds tables (amounts, measure pairs per source, texts, cells) every F rule reads."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -10,13 +11,12 @@ import pandas as pd
 
 from perfxl.checks import scoring
 from perfxl.checks.cells import as_floats
-from perfxl.checks.derive import HAINAN_MEASURES, NATIONAL_MEASURES
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
 from perfxl.model.findings import fmt_value
 from perfxl.read import grammar as parse
+from perfxl.spec import PROFILE_IDS
 
-NATIONAL, HAINAN = "national2020", "hainan2011"
-MEASURES = NATIONAL_MEASURES + HAINAN_MEASURES
+NATIONAL, HAINAN = PROFILE_IDS  # national2020, hainan2011
 
 MEASURE_ZH = {
     "initial_budget": "年初预算数",
@@ -39,101 +39,9 @@ SOURCE_ZH = {
 }
 # the national total row is printed 年度资金总额 on the form; the hainan one 合计
 TOTAL_ZH = {NATIONAL: "年度资金总额", HAINAN: "合计"}
-
-# F05: words that show a budget adjustment is explained in the narrative fields
-ADJUST_WORDS = r"预算调整|调整预算|资金调整|调整后|追加|调增|调减|核减|追减|调剂"
-# F13: words that say why money was left over; an explanation also names an amount (same sentence)
-BALANCE_WORDS = (
-    r"结余|节余|结存|节约|节省|剩余|未执行|未支出|未使用|未用|压缩|压减|结转|缴回|上缴|退回"
-)
+# a money figure in a text, and the end of a sentence (the F05 and F13 explanations)
 MONEY_FIGURE = r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|元)"
 SENTENCE_END = r"[。;!?]"
-# a note that says nothing ("无", "/", "—") is no explanation
-PLACEHOLDER = r"(?:无|[/／]+|[-—–]+|不适用|暂无|无情况说明|无说明)?[。.]?"
-
-# F12: a figure in the narrative and the words just before it within its clause. The clause
-# stops at punctuation; the look-behind keeps a number from being picked up in its middle.
-MENTION_RE = (
-    r"(?P<ctx>[^。;,:!?]{0,24}?)(?<![\d.,])"
-    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%)"
-)
-# Keyword -> the table figure a number after it must match. Longer words first: the last keyword
-# before the number decides, and "预算执行率" must read as a rate, not as a budget.
-MENTION_CLASSES: tuple[tuple[str, str], ...] = (
-    ("预算执行率", "rate"),
-    ("资金使用率", "rate"),
-    ("资金到位率", "arrival_rate"),
-    ("支出进度", "rate"),
-    ("支付进度", "rate"),
-    ("执行进度", "rate"),
-    ("完成指标", "rate"),
-    ("执行率", "rate"),
-    ("支出率", "rate"),
-    ("到位率", "arrival_rate"),
-    ("未执行", "balance"),
-    ("未支出", "balance"),
-    ("未使用", "balance"),
-    ("结余", "balance"),
-    ("节余", "balance"),
-    ("结存", "balance"),
-    ("节约", "balance"),
-    ("剩余", "balance"),
-    ("追加", "adjust"),
-    ("调增", "adjust"),
-    ("调减", "adjust"),
-    ("核减", "adjust"),
-    ("追减", "adjust"),
-    ("支出", "executed"),
-    ("使用", "executed"),
-    ("执行", "executed"),
-    ("支付", "executed"),
-    ("花费", "executed"),
-    ("开支", "executed"),
-    ("用款", "executed"),
-    ("到位", "arrived"),
-    ("拨付", "arrived"),
-    ("到账", "arrived"),
-    ("预算", "budget"),
-    ("批复", "budget"),
-    ("下达", "budget"),
-    ("安排", "budget"),
-    ("计划", "budget"),
-    ("投资", "budget"),
-    ("资金", "any"),
-    ("经费", "any"),
-    ("总额", "any"),
-    ("金额", "any"),
-)
-# figures about something else than this year's funds: multi-year totals, growth, unit costs
-MENTION_SKIP = r"累计|总投资|同比|环比|增长|下降|人均|生均|每|标准|单价|上年度|去年|以前年度"
-_KEYWORD_CLASS = dict(MENTION_CLASSES)
-_LAST_KEYWORD = r".*(" + "|".join(k for k, _ in MENTION_CLASSES) + r")"
-RATE_CLASSES = ("rate", "arrival_rate")
-CLASS_ZH = {
-    "rate": "执行率",
-    "arrival_rate": "资金到位率",
-    "balance": "结余",
-    "adjust": "预算调整数",
-    "executed": "执行（使用）数",
-    "arrived": "到位资金",
-    "budget": "预算数",
-    "any": "资金数",
-}
-# the fund measures each money class may refer to, per profile
-CLASS_MEASURES: dict[str, dict[str, tuple[str, ...]]] = {
-    NATIONAL: {
-        "budget": ("initial_budget", "annual_budget"),
-        "arrived": ("annual_budget", "initial_budget"),
-        "executed": ("executed",),
-        "any": NATIONAL_MEASURES,
-    },
-    HAINAN: {
-        "budget": ("planned", "arrived"),
-        "arrived": ("arrived",),
-        "executed": ("used",),
-        "any": HAINAN_MEASURES,
-    },
-}
 
 
 # ------------------------------------------------------------------ shared views of the funds
@@ -244,12 +152,6 @@ def _pair_rows(ctx: Ctx, profile: str, num: str, den: str) -> pd.DataFrame:
     )
 
 
-def _prefer_sources(rows: pd.DataFrame) -> pd.DataFrame:
-    """A flagged source row names the cell to fix; its total row only repeats it, so drop that."""
-    src = rows["source"].ne("total")
-    return rows[src | ~rows["sub"].isin(rows.loc[src, "sub"])]
-
-
 def _apart(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, ctx: Ctx) -> np.ndarray:
     """a and b differ beyond the money tolerance (RULES b.8): not scoring.money_close. That is
     only asked for the pairs further apart than its absolute part, nearly always none."""
@@ -347,9 +249,27 @@ def _subs_saying(texts: pd.DataFrame, words: str, with_figure: bool) -> pd.Index
     return pd.Index(pd.unique(texts["sub"].to_numpy()[ok]))
 
 
-def _real_note(text: pd.Series) -> pd.Series:
-    t = text.fillna("").astype(str).str.strip()
-    return t.ne("") & ~t.str.fullmatch(PLACEHOLDER)
+def _fill(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x, with y where x is blank (fillna on arrays)."""
+    return np.where(pd.isna(x), y, x)
+
+
+def _project_cells(ctx: Ctx, key: str, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(sheet, cell) of a project field for each of `subs` (blank where not recorded)."""
+    p = ctx.projects
+    sheet, cell = field_cell(p, key)
+    at = ctx.project_pos(subs)
+    return _take(sheet.to_numpy(dtype=object), at), _take(cell.to_numpy(dtype=object), at)
+
+
+def _spent_cells(ctx: Ctx, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(sheet, cell) of the 全年执行数 / 实际使用 total of each of `subs`."""
+    a = _amounts(ctx)
+    total = a["source"].to_numpy() == "total"
+    at = np.flatnonzero(total & np.isin(a["measure"].to_numpy(), ["executed", "used"]))
+    at = at[~pd.Index(a["sub"].to_numpy()[at]).duplicated()]
+    pos = _find((subs.to_numpy(dtype=object),), (a["sub"].to_numpy()[at],))
+    return _take(a["sheet"].to_numpy()[at], pos), _take(a["cell"].to_numpy()[at], pos)
 
 
 # ------------------------------------------------------------------ F01 – F02 rates and scores
@@ -368,61 +288,71 @@ def _real_note(text: pd.Series) -> pd.Series:
 def f01_rate(ctx: Ctx) -> pd.DataFrame:
     # the rows that show a rate, as column arrays (one frame is built for the bad rows only)
     parts: list[dict[str, np.ndarray]] = []
-
-    # national: every fund row that shows a rate (执行率 column), against its own amounts
     if NATIONAL in ctx.present:
-        ex = ctx.frames.exec
-        reported = as_floats(ex["rate_reported"])
-        at = np.flatnonzero(~np.isnan(reported))
-        w = _pair_rows(ctx, NATIONAL, "executed", ctx.cfg.execution.denominator)
-        ex_sub, ex_source = ex["sub"].to_numpy()[at], ex["source"].to_numpy()[at]
-        # an inner merge of the reported rates on their fund rows (keys unique among the rows)
-        pos = _find((ex_sub, ex_source), (w["sub"].to_numpy(), w["source"].to_numpy()))
-        at, pos = at[pos >= 0], pos[pos >= 0]
-        parts.append(
-            {
-                "sub": ex["sub"].to_numpy()[at],
-                "sheet": ex["sheet"].to_numpy()[at],
-                "cell": ex["rate_cell"].to_numpy()[at],
-                "reported": reported[at],
-                "raw": ex["rate_raw"].to_numpy()[at],
-                "num": w["num"].to_numpy()[pos],
-                "den": w["den"].to_numpy()[pos],
-                "item": (w["row"] + "执行率").to_numpy()[pos],
-            }
-        )
-
-    # hainan: the 预算执行率 and 资金到位率 cells under the funds table
+        parts.append(_national_rate_rows(ctx))
     if HAINAN in ctx.present:
-        p = ctx.projects
-        hainan = p["profile"].to_numpy() == HAINAN
-        if not hainan.all():
-            p = p[hainan]
-        res = ctx.results
-        at = res.index.get_indexer(p["sub"])
-        for key, num, den, item in (
-            ("exec_rate", "used", "arrived", "预算执行率"),
-            ("arrival_rate", "arrived", "planned", "资金到位率"),
-        ):
-            if key not in p.columns:
-                continue
-            sheet, cell = field_cell(p, key)
-            raw = p[f"{key}_raw"] if f"{key}_raw" in p.columns else None
-            parts.append(
-                {
-                    "sub": p["sub"].to_numpy(),
-                    "sheet": sheet.to_numpy(),
-                    "cell": cell.to_numpy(),
-                    "reported": as_floats(p[key]),
-                    "raw": np.full(len(p), None) if raw is None else raw.to_numpy(),
-                    "num": _take(res[num].to_numpy(dtype=float), at),
-                    "den": _take(res[den].to_numpy(dtype=float), at),
-                    "item": np.full(len(p), item, dtype=object),
-                }
-            )
+        parts.extend(_hainan_rate_rows(ctx))
     if not parts:
         return _no_fund_hits("item", "num", "den")
-    rows = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
+    return _misreported_rates(ctx, {k: np.concatenate([x[k] for x in parts]) for k in parts[0]})
+
+
+def _national_rate_rows(ctx: Ctx) -> dict[str, np.ndarray]:
+    """F01, national: every fund row that shows a rate (执行率 column), with its own amounts."""
+    ex = ctx.frames.exec
+    reported = as_floats(ex["rate_reported"])
+    at = np.flatnonzero(~np.isnan(reported))
+    w = _pair_rows(ctx, NATIONAL, "executed", ctx.cfg.execution.denominator)
+    ex_sub, ex_source = ex["sub"].to_numpy()[at], ex["source"].to_numpy()[at]
+    # an inner merge of the reported rates on their fund rows (keys unique among the rows)
+    pos = _find((ex_sub, ex_source), (w["sub"].to_numpy(), w["source"].to_numpy()))
+    at, pos = at[pos >= 0], pos[pos >= 0]
+    return {
+        "sub": ex["sub"].to_numpy()[at],
+        "sheet": ex["sheet"].to_numpy()[at],
+        "cell": ex["rate_cell"].to_numpy()[at],
+        "reported": reported[at],
+        "raw": ex["rate_raw"].to_numpy()[at],
+        "num": w["num"].to_numpy()[pos],
+        "den": w["den"].to_numpy()[pos],
+        "item": (w["row"] + "执行率").to_numpy()[pos],
+    }
+
+
+def _hainan_rate_rows(ctx: Ctx) -> list[dict[str, np.ndarray]]:
+    """F01, hainan: the 预算执行率 and 资金到位率 cells under the funds table, with the amounts."""
+    parts = []
+    p = ctx.projects
+    hainan = p["profile"].to_numpy() == HAINAN
+    if not hainan.all():
+        p = p[hainan]
+    res = ctx.results
+    at = res.index.get_indexer(p["sub"])
+    for key, num, den, item in (
+        ("exec_rate", "used", "arrived", "预算执行率"),
+        ("arrival_rate", "arrived", "planned", "资金到位率"),
+    ):
+        if key not in p.columns:
+            continue
+        sheet, cell = field_cell(p, key)
+        raw = p[f"{key}_raw"] if f"{key}_raw" in p.columns else None
+        parts.append(
+            {
+                "sub": p["sub"].to_numpy(),
+                "sheet": sheet.to_numpy(),
+                "cell": cell.to_numpy(),
+                "reported": as_floats(p[key]),
+                "raw": np.full(len(p), None) if raw is None else raw.to_numpy(),
+                "num": _take(res[num].to_numpy(dtype=float), at),
+                "den": _take(res[den].to_numpy(dtype=float), at),
+                "item": np.full(len(p), item, dtype=object),
+            }
+        )
+    return parts
+
+
+def _misreported_rates(ctx: Ctx, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """F01's hits among the rows that show a rate: the reported rate off num ÷ den."""
     num, den, reported = rows["num"].astype(float), rows["den"].astype(float), rows["reported"]
     calc = scoring.rate(pd.Series(num), pd.Series(den)).to_numpy(dtype=float)
     gap = np.abs(reported - calc)
@@ -492,364 +422,7 @@ def f02_exec_score(ctx: Ctx) -> pd.DataFrame:
     )
 
 
-# ------------------------------------------------------------------ F03 – F05, F09 row pairs
-
-
-def _excess(ctx: Ctx, rows: pd.DataFrame, **labels: str) -> pd.DataFrame:
-    """Rows whose `num` exceeds a positive `den` (a zero or blank `den` is F09's finding).
-
-    A total that is over only because a source row is over, or spent money it had no
-    budget for (F09), repeats that row's finding and is left out."""
-    num, den = rows["num"].to_numpy(dtype=float), rows["den"].to_numpy(dtype=float)
-    over = (den > 0) & _over(num, den, ctx)
-    if not over.any():
-        return _no_fund_hits("diff", "row", *labels)
-    src = rows["source"].to_numpy() != "total"
-    culprit = src & (over | ((num > 0) & ~(den > 0)))
-    sub = rows["sub"]
-    r = rows[over & (src | ~sub.isin(sub.to_numpy()[culprit]).to_numpy())]
-    diff = _money(r["num"] - r["den"])
-    return hits(
-        r,
-        sheet=r["sheet"],
-        cell=r["num_cell"],
-        observed=_money(r["num"]),
-        expected=_money(r["den"]),
-        stake=diff,
-        diff=diff,
-        row=r["row"],
-        **labels,
-    )
-
-
-@rule(
-    "F03",
-    "warning",
-    "row",
-    "执行数超过预算数",
-    "spending exceeds the budget",
-    "{row}{num_label} {observed} 万元超过{den_label} {expected} 万元（超出 {diff} 万元）。",
-    "{row}: {num_label} {observed} 万元 exceeds {den_label} {expected} 万元 by {diff} 万元.",
-    thresholds=("tolerance.money_abs", "tolerance.money_rel", "execution.denominator"),
-    profiles=(NATIONAL,),
-)
-def f03_over_budget(ctx: Ctx) -> pd.DataFrame:
-    den = ctx.cfg.execution.denominator
-    return _excess(
-        ctx,
-        _pair_rows(ctx, NATIONAL, "executed", den),
-        num_label=MEASURE_ZH["executed"],
-        den_label=MEASURE_ZH[den],
-    )
-
-
-@rule(
-    "F04",
-    "error",
-    "row",
-    "使用数超过到位数",
-    "funds used exceed funds arrived",
-    "{row}实际使用 {observed} 万元超过实际到位 {expected} 万元（超出 {diff} 万元）。",
-    "{row}: {observed} 万元 used exceeds the {expected} 万元 that arrived, by {diff} 万元.",
-    thresholds=("tolerance.money_abs", "tolerance.money_rel"),
-    profiles=(HAINAN,),
-)
-def f04_used_over_arrived(ctx: Ctx) -> pd.DataFrame:
-    return _excess(ctx, _pair_rows(ctx, HAINAN, "used", "arrived"))
-
-
-@rule(
-    "F05",
-    "warning",
-    "row",
-    "到位超计划 / 预算调整未说明",
-    "arrivals exceed the plan / budget change unexplained",
-    "{row}{num_label} {observed} 万元与{den_label} {expected} 万元相差 {diff} 万元，"
-    "须核实并在说明中写明原因。",
-    "{row}: {num_label} {observed} 万元 differs from {den_label} {expected} 万元 by {diff} 万元; "
-    "check it and give the reason in a note.",
-    severities=("warning", "info"),
-    thresholds=("tolerance.money_abs", "tolerance.money_rel"),
-)
-def f05_arrival_and_adjustment(ctx: Ctx) -> pd.DataFrame:
-    parts = []
-    # hainan: more money arrived than was planned (WARNING)
-    if HAINAN in ctx.present:
-        parts.append(
-            _excess(
-                ctx,
-                _pair_rows(ctx, HAINAN, "arrived", "planned"),
-                num_label=MEASURE_ZH["arrived"],
-                den_label=MEASURE_ZH["planned"],
-            )
-        )
-    if NATIONAL in ctx.present:
-        parts.append(_unexplained_adjustments(ctx))
-    return _one_table(parts, "diff", "row", "num_label", "den_label")
-
-
-def _unexplained_adjustments(ctx: Ctx) -> pd.DataFrame:
-    """F05, national: the budget changed during the year and nothing says why (INFO). Any real
-    note in the funds 说明 column counts; elsewhere a sentence must speak of an adjustment."""
-    rows = _pair_rows(ctx, NATIONAL, "annual_budget", "initial_budget")
-    num, den = rows["num"].to_numpy(dtype=float), rows["den"].to_numpy(dtype=float)
-    total = (rows["source"].to_numpy() == "total") & ~np.isnan(num) & ~np.isnan(den)
-    changed = total & _apart(num, den, ctx)
-    if not changed.any():
-        return _no_fund_hits("severity", "diff", "row", "num_label", "den_label")
-    rows = rows[changed]
-    ex = ctx.frames.exec
-    noted = ex.loc[_real_note(ex["note"]), "sub"]
-    said = _subs_saying(_texts(ctx), ADJUST_WORDS, with_figure=False)
-    r = rows[~rows["sub"].isin(noted) & ~rows["sub"].isin(said)]
-    diff = _money((r["num"] - r["den"]).abs())
-    return hits(
-        r,
-        sheet=r["sheet"],
-        cell=r["num_cell"],
-        observed=_money(r["num"]),
-        expected=_money(r["den"]),
-        severity="info",
-        stake=diff,
-        diff=diff,
-        row=r["row"],
-        num_label=MEASURE_ZH["annual_budget"],
-        den_label=MEASURE_ZH["initial_budget"],
-    )
-
-
-@rule(
-    "F09",
-    "error",
-    "row",
-    "预算数为0却有执行数",
-    "spending without a budget",
-    "{row}{num_label} {observed} 万元，但{den_label}为 0 或空白，无法计算执行率。",
-    "{row}: {num_label} is {observed} 万元 but {den_label} is 0 or blank; "
-    "the rate cannot be computed.",
-    thresholds=("execution.denominator",),
-)
-def f09_no_budget(ctx: Ctx) -> pd.DataFrame:
-    parts = []
-    for profile, num, den in (
-        (NATIONAL, "executed", ctx.cfg.execution.denominator),
-        (HAINAN, "used", "arrived"),
-    ):
-        if profile not in ctx.present:
-            continue
-        rows = _pair_rows(ctx, profile, num, den)
-        spent = rows["num"].to_numpy(dtype=float) > 0
-        no_budget = spent & ~(rows["den"].to_numpy(dtype=float) > 0)
-        if not no_budget.any():
-            continue
-        r = _prefer_sources(rows[no_budget])
-        parts.append(
-            hits(
-                r,
-                sheet=r["sheet"],
-                cell=r["den_cell"],
-                observed=_money(r["num"]),
-                expected=None,
-                stake=_money(r["num"]),
-                row=r["row"],
-                num_label=MEASURE_ZH[num],
-                den_label=MEASURE_ZH[den],
-            )
-        )
-    return _one_table(parts, "row", "num_label", "den_label")
-
-
-# ------------------------------------------------------------------ F06 – F07 amounts
-
-
-@rule(
-    "F06",
-    "error",
-    "row",
-    "资金来源合计不符",
-    "sources do not add up",
-    "{measure}合计 {observed} 万元，各资金来源（已填 {filled} 项）合计 {parts} 万元，二者应相等。",
-    "The {measure} total is {observed} 万元, but the source rows ({filled} filled) add up to "
-    "{parts} 万元; the two must agree.",
-    severities=("error", "warning"),
-    thresholds=("tolerance.money_abs", "tolerance.money_rel"),
-)
-def f06_source_sum(ctx: Ctx) -> pd.DataFrame:
-    a = _amounts(ctx)
-    amount = a["amount"].to_numpy(dtype=float)
-    is_src = a["source"].to_numpy() != "total"
-    # (sub, measure) groups as integers; a blank sub or measure is in no group (as in a groupby)
-    sub_code, subs = pd.factorize(a["sub"].to_numpy())
-    measure_code, measures = pd.factorize(a["measure"].to_numpy())
-    group = sub_code * len(measures) + measure_code
-    group[(sub_code < 0) | (measure_code < 0)] = -1
-    n = len(subs) * len(measures)
-    in_src = is_src & (group >= 0)
-    given = in_src & ~np.isnan(amount)
-    rows_of = np.bincount(group[in_src], minlength=n)
-    filled_of = np.bincount(group[given], minlength=n)
-    if filled_of.max(initial=0) <= 2:
-        # a sum of at most two numbers is the same however it is added up
-        parts_of = np.bincount(group[given], weights=amount[given], minlength=n)
-    else:  # pandas' (compensated) group sum, so the figures stay those of a groupby
-        g = pd.Series(amount[given]).groupby(group[given]).sum()
-        parts_of = np.zeros(n)
-        parts_of[g.index.to_numpy()] = g.to_numpy()
-
-    # the total rows of a measure that has source rows
-    at = np.flatnonzero(~is_src & (group >= 0))
-    at = at[rows_of[group[at]] > 0]
-    total, parts, filled = amount[at], parts_of[group[at]], filled_of[group[at]]
-    mismatch = ~np.isnan(total) & (filled > 0)
-    mismatch &= _apart(np.nan_to_num(total, nan=0.0), parts, ctx)
-    missing = (total > ctx.cfg.tolerance.money_abs) & (filled == 0)
-    sel = mismatch | missing
-    if not sel.any():
-        return _no_fund_hits("severity", "measure", "filled", "parts")
-    r, mis = a.iloc[at[sel]], mismatch[sel]
-    cell_of = a["cell"].to_numpy()
-    cell = cell_of[at[sel]]
-    if not mis.all():
-        # A missing breakdown is pointed at the source row the project fills in its other
-        # measures (the seed's 实际使用 goes to 省财政, as its 计划/到位 do), else at the first
-        # source row.
-        pair = _key_codes(a["sub"].to_numpy(), a["source"].to_numpy())
-        src = np.flatnonzero(is_src)
-        filled_pairs = pair[src[~np.isnan(amount[src])]]
-        src = src[group[src] >= 0]
-        src = src[np.argsort(~np.isin(pair[src], filled_pairs), kind="stable")]
-        groups, first = np.unique(group[src], return_index=True)
-        # every total here has source rows, so its group is found
-        target = cell_of[src[first[np.searchsorted(groups, group[at[sel]])]]]
-        cell = np.where(mis, cell, _fill(target, cell))
-    diff = _money(np.abs(total[sel] - parts[sel]))
-    sums = _money(parts[sel])
-    return hits(
-        r,
-        sheet=r["sheet"],
-        cell=cell,
-        observed=_money(total[sel]),
-        expected=np.where(mis, sums, None),
-        severity=np.where(mis, "error", "warning"),
-        stake=np.where(mis, diff, _money(total[sel])),
-        measure=r["measure"].map(MEASURE_ZH),
-        filled=filled[sel],
-        parts=sums,
-    )
-
-
-def _wide_groups(group: np.ndarray, amount: np.ndarray, mask: np.ndarray, cfg: Any) -> np.ndarray:
-    """Rows (in `mask`) of a group whose largest amount is ≥ magnitude_ratio_lo × its smallest."""
-    out = np.zeros(len(group), dtype=bool)
-    if not mask.any():
-        return out
-    g, x = group[mask], amount[mask]
-    hi = np.full(g.max() + 1, -np.inf)
-    lo = np.full(g.max() + 1, np.inf)
-    np.maximum.at(hi, g, x)
-    np.minimum.at(lo, g, x)
-    # the same division as a pair's ratio below: no pair of the group can reach the line if its
-    # largest over its smallest does not
-    out[mask] = hi[g] / lo[g] >= cfg.magnitude_ratio_lo
-    return out
-
-
-@rule(
-    "F07",
-    "warning",
-    "row",
-    "疑似元/万元单位混用",
-    "元 / 万元 mix-up suspected",
-    "{item} {observed} 万元，是{ref_item} {ref} 万元的 {ratio} 倍，疑似按“元”填写"
-    "（按元计为 {expected} 万元）。",
-    "{item} is {observed} 万元, {ratio} times {ref_item} {ref} 万元; it looks like an amount "
-    "in 元 ({expected} 万元 if read as 元).",
-    thresholds=("funds.magnitude_ratio_lo", "funds.magnitude_ratio_hi", "funds.max_project_wan"),
-)
-def f07_magnitude(ctx: Ctx) -> pd.DataFrame:
-    cfg = ctx.cfg.funds
-    a = _amounts(ctx)
-    amount = a["amount"].to_numpy(dtype=float)
-    positive = amount > 0
-    # A ≈10⁴ pair needs a group of comparable amounts whose largest is ≥ ratio_lo × its smallest:
-    # only the submissions with such a group are paired up below (nearly always none).
-    sub = a["sub"].to_numpy()
-    is_src = a["source"].to_numpy() != "total"
-    wide = _wide_groups(_key_codes(sub, a["source"].to_numpy()), amount, positive, cfg)
-    wide |= _wide_groups(_key_codes(sub, a["measure"].to_numpy()), amount, positive & is_src, cfg)
-    big = positive & (amount > cfg.max_project_wan)
-    if not (wide.any() or big.any()):
-        return _no_fund_hits("item", "ref_item", "ref", "ratio")
-    a = a[positive].copy()
-    a["item"] = (
-        a["measure"].map(MEASURE_ZH) + "（" + a["source"].map(SOURCE_ZH).fillna(a["source"]) + "）"
-    )
-    key = ["sub", "measure", "source"]
-    cols = [*key, "amount", "item"]
-
-    # comparable pairs: one source across measures (totals included), and the sources of one
-    # measure among themselves; the larger amount of a ≈10⁴ pair is the one typed in 元
-    near = a[a["sub"].isin(sub[wide])]
-    across = near[cols].merge(near[cols], on=["sub", "source"], suffixes=("", "_o"))
-    across = across[across["measure"] != across["measure_o"]]
-    parts = near.loc[near["source"].ne("total"), cols]
-    within = parts.merge(parts, on=["sub", "measure"], suffixes=("", "_o"))
-    within = within[within["source"] != within["source_o"]]
-    pairs = pd.concat([across, within], ignore_index=True)
-    pairs = pairs.assign(ratio=pairs["amount"] / pairs["amount_o"])
-    pairs = pairs[pairs["ratio"].between(cfg.magnitude_ratio_lo, cfg.magnitude_ratio_hi)]
-    pairs = pairs.sort_values("ratio", kind="stable").drop_duplicates(key)
-    pairs = pairs[[*key, "item_o", "amount_o"]].rename(
-        columns={"item_o": "ref_item", "amount_o": "ref"}
-    )
-    # no comparable amount, but beyond what one project can hold
-    big = a.loc[a["amount"] > cfg.max_project_wan, key].assign(
-        ref_item="单个项目上限", ref=cfg.max_project_wan
-    )
-    found = pd.concat([pairs, big], ignore_index=True).drop_duplicates(key)
-    r = found.merge(a, on=key, how="inner")
-    # a source row typed in 元 inflates its total too: report the source row only
-    slipped = r.loc[r["source"].ne("total"), ["sub", "measure"]].drop_duplicates()
-    inherited = r[["sub", "measure"]].merge(slipped.assign(hit=True), how="left")["hit"]
-    r = r[~(r["source"].eq("total") & inherited.eq(True).to_numpy())]
-    return hits(
-        r,
-        sheet=r["sheet"],
-        cell=r["cell"],
-        observed=_money(r["amount"]),
-        expected=np.round(r["amount"].to_numpy(dtype=float) / 1e4, 6),
-        stake=_money(r["amount"] * (1 - 1e-4)),
-        item=r["item"],
-        ref_item=r["ref_item"],
-        ref=_money(r["ref"]),
-        ratio=np.round(r["amount"].to_numpy(dtype=float) / r["ref"].to_numpy(dtype=float), 0),
-    )
-
-
 # ------------------------------------------------------------------ F08, F10, F11 rates vs scores
-
-
-def _fill(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x, with y where x is blank (fillna on arrays)."""
-    return np.where(pd.isna(x), y, x)
-
-
-def _project_cells(ctx: Ctx, key: str, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(sheet, cell) of a project field for each of `subs` (blank where not recorded)."""
-    p = ctx.projects
-    sheet, cell = field_cell(p, key)
-    at = ctx.project_pos(subs)
-    return _take(sheet.to_numpy(dtype=object), at), _take(cell.to_numpy(dtype=object), at)
-
-
-def _spent_cells(ctx: Ctx, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(sheet, cell) of the 全年执行数 / 实际使用 total of each of `subs`."""
-    a = _amounts(ctx)
-    total = a["source"].to_numpy() == "total"
-    at = np.flatnonzero(total & np.isin(a["measure"].to_numpy(), ["executed", "used"]))
-    at = at[~pd.Index(a["sub"].to_numpy()[at]).duplicated()]
-    pos = _find((subs.to_numpy(dtype=object),), (a["sub"].to_numpy()[at],))
-    return _take(a["sheet"].to_numpy()[at], pos), _take(a["cell"].to_numpy()[at], pos)
 
 
 def _rate_cells(ctx: Ctx, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -1039,253 +612,4 @@ def f11_low_rate_full(ctx: Ctx) -> pd.DataFrame:
         basis=r["basis"],
         item=r["item"],
         weight=r["weight"].astype(float),
-    )
-
-
-# ------------------------------------------------------------------ F12 – F13 narrative
-
-
-_CLASS_OF_MEASURE = tuple(
-    (profile, measure, cls)
-    for profile, classes in CLASS_MEASURES.items()
-    for cls, measures in classes.items()
-    for measure in measures
-)
-# the figures derived per submission, in this order: (class, results column or rule)
-_DERIVED = ("balance", "balance", "any", "any", "adjust", "rate", "rate", "arrival_rate")
-
-_MENTION = re.compile(MENTION_RE)
-_LAST_KEYWORD_RE = re.compile(_LAST_KEYWORD)
-_MENTION_SKIP_RE = re.compile(MENTION_SKIP)
-_DECIMALS_RE = re.compile(r"\.(\d+)$")
-
-
-def _table_figures(ctx: Ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every figure of the funds tables a narrative may quote: sub, cls, value (万元 or %).
-
-    In a fixed order (a row's amounts in form order, then its derived figures), which decides
-    the nearest figure between two equally near ones; built from arrays, not a merge and a stack."""
-    a = _amounts(ctx)
-    amount = a["amount"].to_numpy(dtype=float)
-    profile, measure = a["profile"].to_numpy(), a["measure"].to_numpy()
-    given = ~np.isnan(amount)
-    at, cls_of = [], []
-    for prof, meas, cls in _CLASS_OF_MEASURE:
-        rows = np.flatnonzero(given & (profile == prof) & (measure == meas))
-        at.append(rows)
-        cls_of.append(np.full(len(rows), cls, dtype=object))
-    at_all, cls_all = np.concatenate(at), np.concatenate(cls_of)
-    # each amount row with its classes in _CLASS_OF_MEASURE order, as an inner merge gives them
-    order = np.lexsort((np.concatenate([np.full(len(x), j) for j, x in enumerate(at)]), at_all))
-    at_all, cls_all = at_all[order], cls_all[order]
-
-    res = ctx.results
-    used, planned = res["used"].astype(float), res["planned"].astype(float)
-    balance = (res["budget_wan"] - res["executed_wan"]).to_numpy(dtype=float)
-    adjust = np.abs((res["annual_budget"] - res["initial_budget"]).to_numpy(dtype=float))
-    adjust = np.where(res["profile"].to_numpy() == NATIONAL, adjust, np.nan)
-    # per submission, one value per _DERIVED class; a balance or adjustment is also a 资金数
-    derived = np.column_stack(
-        [
-            balance,
-            (planned - used).to_numpy(dtype=float),
-            balance,
-            adjust,
-            adjust,
-            res["exec_rate_calc"].to_numpy(dtype=float),
-            scoring.rate(used, planned).to_numpy(dtype=float),
-            res["arrival_rate_calc"].to_numpy(dtype=float),
-        ]
-    )
-    k = len(_DERIVED)
-    sub = np.concatenate([a["sub"].to_numpy()[at_all], np.repeat(res.index.to_numpy(), k)])
-    cls = np.concatenate([cls_all, np.tile(np.array(_DERIVED, dtype=object), len(res))])
-    value = np.concatenate([amount[at_all], derived.ravel()])
-    # a blank table sums to 0: a narrative amount is compared with amounts that were filled in
-    keep = (value > 0) | (np.isin(cls, RATE_CLASSES) & ~np.isnan(value))
-    sub, cls, value = sub[keep], cls[keep], value[keep]
-    _, first = np.unique(_key_codes(sub, cls, value), return_index=True)
-    first.sort()  # drop_duplicates: the first of equal figures, in order
-    return sub[first], cls[first], value[first]
-
-
-def _narrative_mentions(texts: pd.DataFrame) -> pd.DataFrame:
-    """Every figure a narrative text gives about this year's funds, in text order: the text's
-    sub, sheet and cell, the words before the figure (ctx), the figure as written (num, unit),
-    its class (cls), its value in 万元 or percent and the precision it is written with.
-
-    Each distinct text is read once with `re`: str.extractall and the string methods after it
-    cost several ms a call on a handful of texts."""
-    narrative = np.flatnonzero(texts["kind"].to_numpy() == "narrative")
-    codes, uniques = pd.factorize(texts["text"].to_numpy()[narrative])
-    found: list[tuple[Any, ...]] = []
-    count = np.zeros(len(uniques), dtype=np.int64)
-    for i, text in enumerate(uniques):
-        for mt in _MENTION.finditer(text):
-            before, num, unit = mt.group("ctx", "num", "unit")
-            last = _LAST_KEYWORD_RE.search(before)
-            cls = _KEYWORD_CLASS[last.group(1)] if last else None
-            about_funds = cls is not None and not _MENTION_SKIP_RE.search(before)
-            if not about_funds or (unit == "%") != (cls in RATE_CLASSES):
-                continue
-            digits = num.replace(",", "")
-            # the figure as written, in 万元 (money) or percent; the parsers do the conversion
-            value = (
-                parse.parse_number(digits).value
-                if unit == "%"
-                else parse.parse_money(digits + unit).value_wan
-            )
-            decimals = _DECIMALS_RE.search(digits)
-            found.append(
-                (
-                    before,
-                    num,
-                    unit,
-                    cls,
-                    np.nan if value is None else float(value),
-                    float(len(decimals.group(1))) if decimals else 0.0,
-                    parse.MONEY_FACTORS.get(unit, 1.0),
-                )
-            )
-            count[i] += 1
-    # each distinct text's mentions, spread over the rows holding that text
-    n = count[codes]
-    at = np.repeat((np.cumsum(count) - count)[codes], n) + _offsets(n)
-    row = np.repeat(narrative, n)
-    names = ("ctx", "num", "unit", "cls", "value", "decimals", "factor")
-    cols = dict(zip(names, zip(*found, strict=True), strict=True)) if found else {}
-    m = {k: np.array(cols.get(k, ()), dtype=object)[at] for k in ("ctx", "num", "unit", "cls")}
-    value, decimals, factor = (np.array(cols.get(k, ()), dtype=float)[at] for k in names[4:])
-    return pd.DataFrame(
-        {
-            "sub": texts["sub"].to_numpy()[row],
-            "sheet": texts["sheet"].to_numpy()[row],
-            "cell": texts["cell"].to_numpy()[row],
-            **m,
-            "value": value,
-            # a narrative may round or cut a figure to the precision it writes it with
-            "precision": factor * 10.0 ** (-decimals),
-        }
-    )
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    """0 .. n-1 for each n of `counts`, concatenated."""
-    ends = np.cumsum(counts)
-    return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
-
-
-def _join(
-    left: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The (left, right) row positions of an inner join on the key columns, in a merge's order:
-    left rows in order, each with its right rows in order."""
-    n = len(left[0])
-    code = _key_codes(*(np.concatenate([lv, rv]) for lv, rv in zip(left, right, strict=True)))
-    lc, rc = code[:n], code[n:]
-    order = np.argsort(rc, kind="stable")
-    start = np.searchsorted(rc[order], lc, side="left")
-    count = np.searchsorted(rc[order], lc, side="right") - start
-    li = np.repeat(np.arange(n), count)
-    return li, order[np.repeat(start, count) + _offsets(count)]
-
-
-@rule(
-    "F12",
-    "warning",
-    "row",
-    "报告正文与表格金额不一致",
-    "narrative figure differs from the table",
-    "正文“{snippet}”写 {observed}{unit}，与表格{what} {expected}{unit} 不一致（相差 {diff}{unit}）。",
-    "The narrative says “{snippet}”, {observed}{unit}, but the table's {what} is "
-    "{expected}{unit} (difference {diff}{unit}).",
-    thresholds=("tolerance.money_abs", "tolerance.money_rel", "tolerance.rate_pp"),
-)
-def f12_narrative_figures(ctx: Ctx) -> pd.DataFrame:
-    m = _narrative_mentions(_texts(ctx))
-    # each mention against every table figure of its class (an inner merge on sub and class)
-    fig_sub, fig_cls, fig_value = _table_figures(ctx) if not m.empty else ((), (), ())
-    li, ri = _join((m["sub"].to_numpy(), m["cls"].to_numpy()), (fig_sub, fig_cls))
-    if not len(li):
-        return _no_fund_hits("snippet", "unit", "what", "diff")
-    value, value_t = m["value"].to_numpy(dtype=float)[li], np.asarray(fig_value)[ri]
-    precision = m["precision"].to_numpy(dtype=float)[li]
-    gap = np.abs(value - value_t)
-    close = np.where(
-        m["unit"].to_numpy()[li] == "%",
-        gap <= np.maximum(ctx.cfg.tolerance.rate_pp, precision) + 1e-9,
-        ~_apart(value, value_t, ctx),
-    )
-    ok = close | (gap < precision - 1e-9)
-    matched = np.bincount(li[ok], minlength=len(m)) > 0
-    # each mention's nearest figure: the first of the smallest gaps (NaN last), as a stable
-    # sort by gap and a drop_duplicates give it; the mentions in that order
-    blank = np.isnan(gap)
-    by_gap = np.lexsort((np.arange(len(li)), np.where(blank, np.inf, gap), blank))
-    nearest = by_gap[~pd.Index(li[by_gap]).duplicated()]
-    nearest = nearest[~matched[li[nearest]]]
-    if not len(nearest):
-        return _no_fund_hits("snippet", "unit", "what", "diff")
-    r = m.iloc[li[nearest]].assign(value_t=value_t[nearest], gap=gap[nearest])
-    r = r.reset_index(drop=True)
-    is_rate = r["unit"].eq("%")
-    budget = ctx.results["budget_wan"].reindex(r["sub"]).to_numpy(dtype=float)
-    shown = np.where(is_rate, "%", "万元")
-    return hits(
-        r,
-        sheet=r["sheet"],
-        cell=r["cell"],
-        observed=np.where(is_rate, r["value"].round(2), _money(r["value"])),
-        expected=np.where(is_rate, r["value_t"].round(2), _money(r["value_t"])),
-        stake=_money(np.where(is_rate, r["gap"] / 100 * budget, r["gap"])),
-        snippet=(r["ctx"].str.strip() + r["num"] + r["unit"]).str.slice(-30),
-        unit=shown,
-        what=r["cls"].map(CLASS_ZH),
-        diff=np.where(is_rate, r["gap"].round(2), _money(r["gap"])),
-    )
-
-
-@rule(
-    "F13",
-    "info",
-    "submission",
-    "结余未说明",
-    "balance unexplained",
-    "结余 {observed} 万元（{den_label} {budget} − {num_label} {spent} 万元），"
-    "正文和说明中未见写明金额的结余原因。",
-    "A balance of {observed} 万元 ({den_label} {budget} − {num_label} {spent} 万元) "
-    "is left; no note or narrative explains it with an amount.",
-    thresholds=("tolerance.money_abs", "tolerance.money_rel"),
-)
-def f13_balance_unexplained(ctx: Ctx) -> pd.DataFrame:
-    res = ctx.results
-    budget = res["budget_wan"].to_numpy(dtype=float)
-    spent = res["executed_wan"].to_numpy(dtype=float)
-    left = _over(budget, spent, ctx)
-    if left.any():
-        # an explanation is a sentence that says why (结余/节约/未执行/压缩 …) and names an
-        # amount; "压缩了会议费" alone (the seed) is too vague to reconcile the balance
-        said = _subs_saying(_texts(ctx), BALANCE_WORDS, with_figure=True)
-        left &= ~res.index.isin(said)
-    if not left.any():
-        return _no_fund_hits("budget", "spent", "den_label", "num_label")
-    r = res[left].rename_axis("sub").reset_index()
-    budget, spent = budget[left], spent[left]
-    nat = r["profile"].eq(NATIONAL)
-    sheet, cell = _project_cells(ctx, "balance", r["sub"])
-    spent_sheet, spent_cell = _spent_cells(ctx, r["sub"])
-    balance = _money(budget - spent)
-    den = np.where(nat, MEASURE_ZH[ctx.cfg.execution.denominator], MEASURE_ZH["arrived"])
-    num = np.where(nat, MEASURE_ZH["executed"], MEASURE_ZH["used"])
-    return hits(
-        r,
-        sheet=_fill(sheet, spent_sheet),
-        cell=_fill(cell, spent_cell),
-        observed=balance,
-        expected=None,
-        stake=balance,
-        budget=_money(budget),
-        spent=_money(spent),
-        den_label=den,
-        num_label=num,
     )
