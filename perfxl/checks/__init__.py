@@ -10,6 +10,8 @@ FAMILY_MODULES = (
     "perfxl.checks.fund_amounts",
     "perfxl.checks.fund_narrative",
     "perfxl.checks.indicators",
+    "perfxl.checks.indicator_targets",
+    "perfxl.checks.indicator_scores",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
