@@ -1,7 +1,7 @@
 from conftest import assert_fires, assert_quiet, indicator
 
 from perfxl.checks.config import from_mapping
-from perfxl.checks.structure import TABLE_SOURCES
+from perfxl.checks.required_cells import TABLE_SOURCES
 from perfxl.spec import get_profile
 
 S_RULES = {f"S{i:02d}" for i in range(1, 11)}

@@ -6,6 +6,8 @@ import importlib
 
 FAMILY_MODULES = (
     "perfxl.checks.structure",
+    "perfxl.checks.required_cells",
+    "perfxl.checks.categories",
     "perfxl.checks.funds",
     "perfxl.checks.fund_amounts",
     "perfxl.checks.fund_narrative",
