@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -90,8 +92,20 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     by one costs more than the arithmetic on the one-workbook batch of `perfxl check`."""
     p = frames.projects.set_index("sub")
     idx = p.index
-    col: dict[str, object] = {"profile": p["profile"]}
+    col: dict[str, Any] = {"profile": p["profile"]}
     nat = p["profile"].eq("national2020")
+    col.update(_fund_columns(frames, cfg, idx, nat))
+    col.update(_exec_columns(frames, cfg, p, nat, col["exec_rate_calc"]))
+    ind_columns, na_any = _indicator_columns(frames, idx)
+    col.update(ind_columns)
+    col.update(_total_columns(frames, cfg, p, nat, col, na_any))
+    return pd.DataFrame(col, index=idx)
+
+
+def _fund_columns(frames: Frames, cfg: Config, idx: pd.Index, nat: pd.Series) -> dict[str, Any]:
+    """The amount of each measure and its basis, the budget and spending that count, the
+    execution and arrival rates and the balance."""
+    col: dict[str, Any] = {}
 
     def series(values: object) -> pd.Series:
         return values if isinstance(values, pd.Series) else pd.Series(values, index=idx)
@@ -109,12 +123,22 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     executed = amounts["executed"].where(nat, amounts["used"])
     col["budget_wan"] = budget
     col["executed_wan"] = executed
-    col["exec_rate_calc"] = exec_rate = scoring.rate(executed, budget)
+    col["exec_rate_calc"] = scoring.rate(executed, budget)
     col["arrival_rate_calc"] = scoring.rate(amounts["arrived"], amounts["planned"]).where(~nat)
     col["balance_wan"] = budget - executed
+    return col
 
+
+def _exec_columns(
+    frames: Frames, cfg: Config, p: pd.DataFrame, nat: pd.Series, exec_rate: pd.Series
+) -> dict[str, Any]:
+    """The 预算执行率 row: its weight (the default where none is given), the reported rate and
+    score, and the score recomputed from the rate (national)."""
+    col: dict[str, Any] = {}
     ex = frames.exec
-    total_exec = ex[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub").reindex(idx)
+    total_exec = (
+        ex[ex["source"].eq("total")].drop_duplicates("sub").set_index("sub").reindex(p.index)
+    )
     reported_weight = pd.to_numeric(total_exec.get("weight"), errors="coerce")
     col["exec_weight"] = exec_weight = reported_weight.where(
         reported_weight > 0, cfg.execution.weight
@@ -122,12 +146,15 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     col["exec_rate_reported"] = pd.to_numeric(
         total_exec.get("rate_reported"), errors="coerce"
     ).where(nat, pd.to_numeric(p.get("exec_rate"), errors="coerce"))
-    col["exec_score_reported"] = exec_score_reported = pd.to_numeric(
-        total_exec.get("score_reported"), errors="coerce"
-    )
-    col["exec_score_calc"] = exec_score = scoring.exec_score(exec_weight, exec_rate).where(nat)
+    col["exec_score_reported"] = pd.to_numeric(total_exec.get("score_reported"), errors="coerce")
+    col["exec_score_calc"] = scoring.exec_score(exec_weight, exec_rate).where(nat)
+    return col
 
-    # --- totals: one groupby over the indicator numbers (Σ with min_count=1: all blank is NaN)
+
+def _indicator_columns(frames: Frames, idx: pd.Index) -> tuple[dict[str, Any], pd.Series]:
+    """The indicator count, weight and scores (reported, recomputed) per submission, and whether
+    any indicator is marked 不适用."""
+    # one groupby over the indicator numbers (Σ with min_count=1: all blank is NaN)
     ind = frames.indicators
     if not ind.empty:
         numbers = pd.DataFrame(
@@ -147,10 +174,30 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
         ind_score = ind_weight = ind_reported = pd.Series(np.nan, index=idx)
         n_ind = pd.Series(0, index=idx)
         na_any = pd.Series(False, index=idx)
-    col["n_indicators"] = n_ind
-    col["indicator_weight"] = ind_weight
-    col["indicator_score_reported"] = ind_reported
-    col["indicator_score_calc"] = ind_score
+    col: dict[str, Any] = {
+        "n_indicators": n_ind,
+        "indicator_weight": ind_weight,
+        "indicator_score_reported": ind_reported,
+        "indicator_score_calc": ind_score,
+    }
+    return col, na_any
+
+
+def _total_columns(
+    frames: Frames,
+    cfg: Config,
+    p: pd.DataFrame,
+    nat: pd.Series,
+    col: dict[str, Any],
+    na_any: pd.Series,
+) -> dict[str, Any]:
+    """The weight sum, the recomputed total (national: execution + indicators; hainan: Σ of the
+    scoring items), its N/A rescaling, and the grades, reported and recomputed."""
+    idx = p.index
+    exec_score, exec_score_reported = col["exec_score_calc"], col["exec_score_reported"]
+    exec_weight = col["exec_weight"]
+    ind_score, ind_weight = col["indicator_score_calc"], col["indicator_weight"]
+    out: dict[str, Any] = {}
     exec_part = exec_score.fillna(exec_score_reported)
     nat_total = exec_part.fillna(0) + ind_score.fillna(0)
     nat_total = nat_total.where(ind_score.notna() | exec_part.notna())
@@ -168,15 +215,15 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
         h_total, h_weight = h_sums["score"], h_sums["w3"]
     else:
         h_total = h_weight = pd.Series(np.nan, index=idx)
-    col["weight_sum"] = nat_weight.where(nat, h_weight)
-    col["total_calc"] = total = nat_total.where(nat, h_total)
+    out["weight_sum"] = nat_weight.where(nat, h_weight)
+    out["total_calc"] = total = nat_total.where(nat, h_total)
     # N/A rescaling (RULES b.7): applicable scores over applicable weights, × 100
     applicable_w = nat_weight.where(nat, h_weight)
-    col["total_na"] = (total / applicable_w * 100).where(na_any & nat & (applicable_w > 0))
-    col["total_reported"] = pd.to_numeric(p["total_reported"], errors="coerce")
-    col["grade_reported"] = p["grade_reported"]
-    col["grade_calc"] = scoring.grade_series(total, cfg)
-    return pd.DataFrame(col, index=idx)
+    out["total_na"] = (total / applicable_w * 100).where(na_any & nat & (applicable_w > 0))
+    out["total_reported"] = pd.to_numeric(p["total_reported"], errors="coerce")
+    out["grade_reported"] = p["grade_reported"]
+    out["grade_calc"] = scoring.grade_series(total, cfg)
+    return out
 
 
 RESULT_DEFAULTS = {"total_calc": np.nan, "grade_calc": None, "exec_rate_calc": np.nan}

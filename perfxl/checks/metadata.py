@@ -201,13 +201,27 @@ _SPACES = re.compile(r"\s+")
     "The organisation is written in several ways; normalised to “{expected}”: {observed}.",
 )
 def m02_org_names(ctx: Ctx) -> pd.DataFrame | None:
-    p = ctx.projects
-    sub = p["sub"].to_numpy(dtype=object)
     # the variants found, as (sub, text, family) in order: built as lists, since a frame per
     # field costs more than the comparisons on a one-workbook batch
+    field_sub, field_text, field_family = _field_variants(ctx.projects)
+    ev_sub, ev_text, ev_family = _evaluator_variants(ctx)
+    found_sub = field_sub + ev_sub
+    if not found_sub:
+        return None
+    return _variant_findings(ctx, found_sub, field_text + ev_text, field_family + ev_family)
+
+
+# the variants of a body: (sub, text, family) in order, as three lists
+_Variants = tuple[list[Any], list[str], list[str]]
+
+
+def _field_variants(p: pd.DataFrame) -> _Variants:
+    """The unit and department fields that write the project's body another way: a former name
+    in brackets, or another field naming the same body differently."""
     found_sub: list[Any] = []
     found_text: list[str] = []
     found_family: list[str] = []
+    sub = p["sub"].to_numpy(dtype=object)
     for family, fields in (("unit", _UNIT_FIELDS), ("dept", _DEPT_FIELDS)):
         head = _values(p, family)
         head_alias = _values(p, family + "_alias")
@@ -235,7 +249,15 @@ def m02_org_names(ctx: Ctx) -> pd.DataFrame | None:
                 found_sub.extend(sub[keep])
                 found_text.extend("“" + s + "”" for s in shown[keep])
                 found_family.extend([family] * int(keep.sum()))
-    # evaluators writing their unit in a short form
+    return found_sub, found_text, found_family
+
+
+def _evaluator_variants(ctx: Ctx) -> _Variants:
+    """The evaluators writing the project's unit in a short form."""
+    found_sub: list[Any] = []
+    found_text: list[str] = []
+    found_family: list[str] = []
+    p = ctx.projects
     ev = ctx.frames.evaluators
     if not ev.empty:
         ev = ev[ev["unit"].notna()].drop_duplicates(["sub", "unit"])
@@ -257,8 +279,14 @@ def m02_org_names(ctx: Ctx) -> pd.DataFrame | None:
                 "“" + x + "”（评价人员）" for x, v in zip(u, variant, strict=True) if v
             )
             found_family.extend(["unit"] * int(variant.sum()))
-    if not found_sub:
-        return None
+    return found_sub, found_text, found_family
+
+
+def _variant_findings(
+    ctx: Ctx, found_sub: list[Any], found_text: list[str], found_family: list[str]
+) -> pd.DataFrame:
+    """M02's hit table: one finding per body, its variants in order of appearance."""
+    p = ctx.projects
     # one finding per body, its variants in order of appearance, each variant once per
     # submission; a loop over the variants found, as few as the findings they make
     variants: dict[tuple[Any, str], list[str]] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -164,6 +164,30 @@ def n01_contradiction(ctx: Ctx) -> pd.DataFrame | None:
     # each frame operation costs ~0.1-0.3 ms however few the rows
     texts = _texts(ctx)
     sent = _sentences(ctx)
+    claim, sec, goal = _n01_statements(texts, sent)
+    if not (len(claim) or len(sec) or len(goal)):
+        return None
+    st = _n01_first_statements(ctx, texts, sent, claim, sec, goal)
+    has_c, has_u = st.claim_at >= 0, st.unmet_at >= 0
+
+    ind = ctx.indicators
+    met = ind["met"]
+    unmet = met.eq(False).to_numpy()
+    ind_sub = ind["sub"].to_numpy(dtype=object)
+    has_t = pd.Index(st.subs).isin(ind_sub[unmet])
+    all_met = ~has_t & pd.Index(st.subs).isin(ind_sub[met.notna().to_numpy()])
+    fire = (has_c & (has_u | has_t)) | (~has_c & has_u & all_met)
+    if not fire.any():
+        return None
+    return _n01_hits(ctx, texts, st, np.flatnonzero(fire), has_t, unmet)
+
+
+def _n01_statements(
+    texts: pd.DataFrame, sent: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """N01's statements, as positions: the sentences claiming every target was met, the real
+    未完成原因 sections (rows of `texts`), and the 实际完成情况 sentences saying something is
+    unmet."""
     said = sent["sentence"]
     claim = np.flatnonzero(
         sent["path"].ne("problems").to_numpy()
@@ -186,14 +210,36 @@ def n01_contradiction(ctx: Ctx) -> pd.DataFrame | None:
     goal = np.flatnonzero(sent["path"].eq("goal_actual").to_numpy())
     if len(goal):
         goal = goal[said.iloc[goal].str.contains(UNMET_RE, regex=True, na=False).to_numpy()]
-    if not (len(claim) or len(sec) or len(goal)):
-        return None
+    return claim, sec, goal
 
+
+class _FirstStatements(NamedTuple):
+    """N01, per submission of the batch: its first claim and its first statement of something
+    unmet (a position in the claims / the unmet statements, -1 for none), and for each claim and
+    unmet statement its text and the row of `_texts` it was written in."""
+
+    subs: np.ndarray  # ctx.projects' subs
+    claim_at: np.ndarray
+    unmet_at: np.ndarray
+    claim_text: np.ndarray
+    claim_row: np.ndarray
+    unmet_quote: np.ndarray
+    unmet_row: np.ndarray
+
+
+def _n01_first_statements(
+    ctx: Ctx,
+    texts: pd.DataFrame,
+    sent: pd.DataFrame,
+    claim: np.ndarray,
+    sec: np.ndarray,
+    goal: np.ndarray,
+) -> _FirstStatements:
     # per submission: its first claim, and its first statement of something unmet (a 未完成原因
     # section before a 实际完成情况 sentence); rows of `texts` give where each was written
     p_sub = ctx.projects["sub"].to_numpy(dtype=object)
     s_sub, s_row = sent["sub"].to_numpy(dtype=object), sent["row"].to_numpy()
-    s_sentence = said.to_numpy(dtype=object)
+    s_sentence = sent["sentence"].to_numpy(dtype=object)
     t_text = texts["text"].to_numpy(dtype=object)
     ci = _first_of(s_sub[claim], p_sub)
     u_sub = np.concatenate([texts["sub"].to_numpy(dtype=object)[sec], s_sub[goal]])
@@ -201,29 +247,29 @@ def n01_contradiction(ctx: Ctx) -> pd.DataFrame | None:
     u_quote = np.concatenate([_objects(sec_quote), s_sentence[goal]])
     u_row = np.concatenate([sec, s_row[goal]]).astype(np.intp)
     ui = _first_of(u_sub, p_sub)
-    has_c, has_u = ci >= 0, ui >= 0
+    return _FirstStatements(p_sub, ci, ui, s_sentence[claim], s_row[claim], u_quote, u_row)
 
-    ind = ctx.indicators
-    met = ind["met"]
-    unmet = met.eq(False).to_numpy()
-    ind_sub = ind["sub"].to_numpy(dtype=object)
-    has_t = pd.Index(p_sub).isin(ind_sub[unmet])
-    all_met = ~has_t & pd.Index(p_sub).isin(ind_sub[met.notna().to_numpy()])
-    fire = (has_c & (has_u | has_t)) | (~has_c & has_u & all_met)
-    if not fire.any():
-        return None
 
+def _n01_hits(
+    ctx: Ctx,
+    texts: pd.DataFrame,
+    st: _FirstStatements,
+    f: np.ndarray,
+    has_t: np.ndarray,
+    unmet: np.ndarray,
+) -> pd.DataFrame:
+    """N01's hit table for the submissions at positions `f` (of the batch's projects)."""
     # the hit rows only, as few as the findings they make
-    f = np.flatnonzero(fire)
-    cf, uf = ci[f], ui[f]
-    c, u, t = has_c[f], has_u[f], has_t[f]
-    c_row = s_row[claim]
+    p_sub, c_row, u_row = st.subs, st.claim_row, st.unmet_row
+    cf, uf = st.claim_at[f], st.unmet_at[f]
+    c, u, t = cf >= 0, uf >= 0, has_t[f]
     t_sheet, t_cell, t_section = (
         texts[col].to_numpy(dtype=object) for col in ("sheet", "cell", "section")
     )
-    claim_text, quote = _take(s_sentence[claim], cf), _take(u_quote, uf)
+    claim_text, quote = _take(st.claim_text, cf), _take(st.unmet_quote, uf)
     unmet_names = np.full(len(f), None, dtype=object)
     if t.any():
+        ind = ctx.indicators
         rows = ind[unmet & ind["sub"].isin(p_sub[f]).to_numpy()]
         names = rows.groupby("sub")["name"].agg(lambda x: "「" + "」「".join(map(str, x)) + "」")
         unmet_names = names.reindex(p_sub[f]).to_numpy(dtype=object)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,50 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     operation that makes up most of a one-workbook `perfxl check`.
     """
     idx = ind.index
+    v = _score_inputs(ind)
+    met, met_true, met_known = _met(ind, v)
+    score_formula = _formula_scores(v, met_true, met_known, cfg)
+    score_calc, basis, qual, band_lo, band_hi = _scores_calc(
+        ind, v, score_formula, met_true, met_known, cfg
+    )
+    return pd.DataFrame(
+        {
+            "target_a": v.target_a,
+            "met": met,
+            "completion": _completion(v).astype(float),
+            "score_formula": score_formula,
+            "band_lo": np.where(qual, band_lo, np.nan),
+            "band_hi": np.where(qual, band_hi, np.nan),
+            "score_calc": score_calc,
+            # a Series of dtype object: pandas 3 would make an array of strings its str dtype
+            "score_basis": pd.Series(basis, index=idx, dtype=object),
+        },
+        index=idx,
+    )
+
+
+@dataclass(frozen=True)
+class _ScoreInputs:
+    """The indicator columns indicator_scores works on, as plain arrays, and the target number."""
+
+    pos: np.ndarray  # direction masks
+    neg: np.ndarray
+    eq: np.ndarray
+    rng: np.ndarray
+    date: np.ndarray
+    w: np.ndarray  # weight
+    b: np.ndarray  # the actual in the target's unit
+    lo: np.ndarray  # target interval (an optimum range read off the 优 tier replaces it)
+    hi: np.ndarray
+    a_kind: np.ndarray
+    a_qual: np.ndarray
+    quant: np.ndarray  # a number against a quantitative direction
+    target_a: np.ndarray  # the number compared against
+    has_target: np.ndarray
+    b_clip: np.ndarray  # the actual, a negative one as 0
+
+
+def _score_inputs(ind: pd.DataFrame) -> _ScoreInputs:
     d = ind["direction"].to_numpy(dtype=object)
     pos, neg, eq, rng, date = (d == "pos"), (d == "neg"), (d == "eq"), (d == "range"), (d == "date")
     w = as_floats(ind["weight"])
@@ -137,7 +182,6 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
         lo = np.where(np.isnan(range_lo), lo, range_lo)
         hi = np.where(np.isnan(range_hi), hi, range_hi)
     tv = as_floats(ind["t_value"])
-    strict = ind["t_cmp"].isin([">", "<"]).to_numpy()
     a_kind = ind["a_kind"].to_numpy(dtype=object)
     a_qual = ind["a_qual"].to_numpy(dtype=object)
     number = (a_kind == "number") & ~np.isnan(b)
@@ -147,10 +191,29 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
         [np.where(np.isnan(tv), lo, tv), np.where(np.isnan(tv), hi, tv)],
         default=np.nan,
     )
-    has_target = ~np.isnan(target_a)
-    b_clip = np.maximum(b, 0.0)  # a negative actual is scored as 0 (I18); NaN stays NaN
+    return _ScoreInputs(
+        pos=pos,
+        neg=neg,
+        eq=eq,
+        rng=rng,
+        date=date,
+        w=w,
+        b=b,
+        lo=lo,
+        hi=hi,
+        a_kind=a_kind,
+        a_qual=a_qual,
+        quant=number & (pos | neg | eq | rng),
+        target_a=target_a,
+        has_target=~np.isnan(target_a),
+        b_clip=np.maximum(b, 0.0),  # a negative actual is scored as 0 (I18); NaN stays NaN
+    )
 
-    # --- met flags
+
+def _met(ind: pd.DataFrame, v: _ScoreInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each target was met: (True/False/None, met as a bool, whether it was judged)."""
+    b, target_a, lo, hi = v.b, v.target_a, v.lo, v.hi
+    strict = ind["t_cmp"].isin([">", "<"]).to_numpy()
     met_pos = np.where(strict, b > target_a, b >= target_a - 1e-9)
     met_neg = np.where(strict, b < target_a, b <= target_a + 1e-9)
     met_eq = np.abs(b - target_a) <= 1e-9
@@ -158,21 +221,28 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     deadline = pd.to_datetime(ind["t_deadline"], errors="coerce")
     done = pd.to_datetime(ind["a_date"], errors="coerce")
     met_date = (done <= deadline).to_numpy()
-    quant = number & (pos | neg | eq | rng)
+    quant = v.quant
     judged = [
-        quant & pos & has_target,
-        quant & neg & has_target,
-        quant & eq & has_target,
-        quant & rng & ~np.isnan(lo) & ~np.isnan(hi),
-        date & deadline.notna().to_numpy() & done.notna().to_numpy(),
-        a_kind == "qual",
+        quant & v.pos & v.has_target,
+        quant & v.neg & v.has_target,
+        quant & v.eq & v.has_target,
+        quant & v.rng & ~np.isnan(lo) & ~np.isnan(hi),
+        v.date & deadline.notna().to_numpy() & done.notna().to_numpy(),
+        v.a_kind == "qual",
     ]
-    verdicts = [met_pos, met_neg, met_eq, met_range, met_date, a_qual == "A"]
+    verdicts = [met_pos, met_neg, met_eq, met_range, met_date, v.a_qual == "A"]
     met = np.select(judged, verdicts, default=None)
     met_true = np.select(judged, verdicts, default=False).astype(bool)
     met_known = np.logical_or.reduce(judged)
+    return met, met_true, met_known
 
-    # --- quantitative formula scores
+
+def _formula_scores(
+    v: _ScoreInputs, met_true: np.ndarray, met_known: np.ndarray, cfg: Config
+) -> np.ndarray:
+    """The quantitative formula score of each row (RULES b.3), NaN where there is none."""
+    pos, neg, eq, rng = v.pos, v.neg, v.eq, v.rng
+    b, b_clip, target_a, lo, hi, w = v.b, v.b_clip, v.target_a, v.lo, v.hi, v.w
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_pos = b_clip / target_a
         ratio_neg = np.where(b_clip > 0, target_a / b_clip, np.inf)
@@ -198,15 +268,29 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
         default=np.nan,
     )
     share = np.clip(share.astype(float), 0.0, 1.0)
-    score_formula = np.where(quant & has_target | (quant & rng), share * w, np.nan)
+    quant = v.quant
+    score_formula = np.where(quant & v.has_target | (quant & rng), share * w, np.nan)
     # 时效 deadlines: full when on time; late without a plan length falls to the C band (RULES b.3)
+    date_ok = v.date & met_known
+    return np.where(date_ok, np.where(met_true, w, np.nan), score_formula)
+
+
+def _scores_calc(
+    ind: pd.DataFrame,
+    v: _ScoreInputs,
+    score_formula: np.ndarray,
+    met_true: np.ndarray,
+    met_known: np.ndarray,
+    cfg: Config,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The score that counts and its basis (formula, band, reported, n/a), with the qualitative
+    rows and their band: (score_calc, basis, qual, band_lo, band_hi)."""
+    w, a_qual = v.w, v.a_qual
     lo_share, hi_share = _band_shares(a_qual, cfg)
     band_lo, band_hi = lo_share * w, hi_share * w
-    date_ok = date & met_known
-    score_formula = np.where(date_ok, np.where(met_true, w, np.nan), score_formula)
 
     reported = as_floats(ind["score_reported"])
-    qual = (a_kind == "qual") & ~np.isnan(band_lo)
+    qual = (v.a_kind == "qual") & ~np.isnan(band_lo)
     # a qualitative score stands when it is inside its band; otherwise the band midpoint is the
     # expectation (RULES b.4: perfxl cannot know the exact score, only the interval)
     top_open = (a_qual == "B") | (a_qual == "C")
@@ -214,7 +298,7 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
         top_open, reported < band_hi - 1e-9, reported <= band_hi + 1e-9
     )
     qual_score = np.where(in_band, reported, (band_lo + band_hi) / 2)
-    late_date = date & met_known & ~met_true
+    late_date = v.date & met_known & ~met_true
     hi_c = cfg.indicators.qual_bands[1] * w
     # late with no planned duration: the C band (RULES b.3); its midpoint when the score is outside it
     date_late_score = np.where((reported >= 0) & (reported < hi_c - 1e-9), reported, hi_c / 2)
@@ -235,27 +319,18 @@ def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
     )
     score_calc = np.where(na, np.nan, score_calc)
     basis[na] = "n/a"
+    return score_calc, basis, qual, band_lo, band_hi
 
+
+def _completion(v: _ScoreInputs) -> np.ndarray:
+    """Actual over target (target over actual for a negative indicator), NaN where undefined."""
+    pos, neg, b, b_clip, target_a = v.pos, v.neg, v.b, v.b_clip, v.target_a
     with np.errstate(divide="ignore", invalid="ignore"):
-        completion = np.select(
+        return np.select(
             [pos & (target_a > 0), neg & (b_clip > 0)],
             [b / target_a, target_a / b_clip],
             default=np.nan,
         )
-    return pd.DataFrame(
-        {
-            "target_a": target_a,
-            "met": met,
-            "completion": completion.astype(float),
-            "score_formula": score_formula,
-            "band_lo": np.where(qual, band_lo, np.nan),
-            "band_hi": np.where(qual, band_hi, np.nan),
-            "score_calc": score_calc,
-            # a Series of dtype object: pandas 3 would make an array of strings its str dtype
-            "score_basis": pd.Series(basis, index=idx, dtype=object),
-        },
-        index=idx,
-    )
 
 
 # ---------------------------------------------------------------- hainan2011: targets → 三级 items
