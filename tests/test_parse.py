@@ -789,7 +789,7 @@ def test_parse_target_other(expected: Target) -> None:
     assert parse_target(expected.raw) == expected
 
 
-# Every comparator word of RULES b.0, with the inclusivity 民法典 第1259条 gives it.
+# Every comparator word of domain b.0, with the inclusivity 民法典 第1259条 gives it.
 COMPARATOR_WORDS = [
     ("大于等于", ">=", True),
     ("不低于", ">=", True),
@@ -989,7 +989,7 @@ def test_tiers_seed_lines() -> None:
     assert list(intervals) == ["优", "良", "中", "差"]
     # 优/良/中 by the "A（含）-B" default, 差 by the neighbour rule
     assert flagged == ["优", "良", "中", "差"]
-    # RULES d.1 #1 and #2: overlap on [43, 45), gaps [46, 47) and >= 51
+    # domain d.1 #1 and #2: overlap on [43, 45), gaps [46, 47) and >= 51
     assert intervals["良"].overlap_length(intervals["中"]) == 2.0
     assert not any(iv.contains(46) for iv in intervals.values())
     assert not any(iv.contains(46.99) for iv in intervals.values())
@@ -1023,7 +1023,7 @@ def test_tiers_seed_faults() -> None:
     }
     # 优 by the neighbour rule (overriding 以下), 良 likewise, 中 by the default
     assert flagged == ["优", "良", "中"]
-    # RULES d.1 #7: the actual 0 % is both 优 and 差
+    # domain d.1 #7: the actual 0 % is both 优 and 差
     assert [g for g, iv in intervals.items() if iv.contains(0)] == ["优", "差"]
     assert intervals["优"].overlap_length(intervals["差"]) == INF
 
@@ -1484,7 +1484,7 @@ def test_infer_direction_seed_tiers() -> None:
     lines, _ = resolve_tier_set(tiers_of(LINES))
     bandwidth, _ = resolve_tier_set(tiers_of(BANDWIDTH))
     faults, _ = resolve_tier_set(tiers_of(FAULTS))
-    # RULES d.1 #4: 优 closed on both sides -> an optimum range
+    # domain d.1 #4: 优 closed on both sides -> an optimum range
     assert infer_direction(parse_target("49"), "租用网络运行线路", lines) == ("range", "tiers")
     assert infer_direction(parse_target("99%"), "网络宽带保障率", bandwidth) == ("pos", "tiers")
     assert infer_direction(parse_target("1%"), "网络运行故障率", faults) == ("neg", "tiers")

@@ -6,7 +6,7 @@ FUNDS = {f"F{i:02d}" for i in range(1, 14)}
 
 
 def _real_hainan(s: dict) -> dict:
-    """The seed with the funding of the real 服务贸易 form ([S12]): 570 planned, 398.88 arrived,
+    """The seed with the funding of the real 服务贸易 form (real, published): 570 planned, 398.88 arrived,
     395.86 used, all 省财政."""
     s["tables"]["funds"] = [{}, {}, {"planned": 570, "arrived": 398.88, "used": 395.86}, {}, {}]
     return s
@@ -24,15 +24,15 @@ def test_clean_national_and_seed_raise_only_the_seed_expectations(bench) -> None
     assert_quiet(result, "F01")
     assert_quiet(result, "F02")
     assert_quiet(result, "F03")
-    assert_quiet(result, "F04")  # RULES d: the seed's 588.06 used ≤ 589.5 arrived
+    assert_quiet(result, "F04")  # domain d: the seed's 588.06 used ≤ 589.5 arrived
     assert_quiet(result, "F05")  # national: 全年预算 300 ≠ 年初 280, explained in the 说明 column
     assert_quiet(result, "F07")
     assert_quiet(result, "F08")
     assert_quiet(result, "F09")
     assert_quiet(result, "F10")
     assert_quiet(result, "F11")
-    assert_quiet(result, "F12")  # RULES d.4 #32: the seed's 589.5 / 588.06 / 99.76% match
-    # RULES d.2 #12: 实际使用 588.06 with no source breakdown; 计划/到位 add up. The finding
+    assert_quiet(result, "F12")  # domain d.4 #32: the seed's 589.5 / 588.06 / 99.76% match
+    # domain d.2 #12: 实际使用 588.06 with no source breakdown; 计划/到位 add up. The finding
     # points at 省财政, the source the seed's other measures use.
     rows = assert_fires(result, "F06", cell="D11", severity="warning", count=1)
     r = rows.iloc[0]
@@ -45,7 +45,7 @@ def test_clean_national_and_seed_raise_only_the_seed_expectations(bench) -> None
     assert r["message"] == (
         "实际使用情况合计 588.06 万元，各资金来源（已填 0 项）合计 0 万元，二者应相等。"
     )
-    # RULES d.2 #13: a 1.44 万元 balance explained only by "压缩了会议费"
+    # domain d.2 #13: a 1.44 万元 balance explained only by "压缩了会议费"
     rows = assert_fires(result, "F13", cell="F14", severity="info", count=1)
     assert rows.iloc[0]["observed"] == 1.44
     assert rows.iloc[0]["message"] == (
@@ -201,7 +201,7 @@ def test_f06_error_when_the_total_is_typed_over(bench) -> None:
 
 
 def test_f06_error_on_a_zero_total_row_over_filled_sources(bench) -> None:
-    # [S6] Anhui: 年度资金总额 0/0/0 while 本年财政拨款 is 90/89.974/89.974
+    # a real Anhui form: 年度资金总额 0/0/0 while 本年财政拨款 is 90/89.974/89.974
     s = bench.national()
     s["tables"]["funds"] = [
         {"initial_budget": 0, "annual_budget": 0, "executed": 0},
@@ -310,7 +310,7 @@ def test_f11_fires_in_both_profiles(bench) -> None:
     rows = assert_fires(result, "F11", severity="warning", count=2)
     got = {(r.cell, r.observed, r.expected) for r in rows.itertuples()}
     assert got == {("I7", 10, "< 10"), ("G10", 7, "< 7")}
-    # [S12]: 395.86 used of 570 planned (69.45 %), 99.24 % of what arrived, scored 7/7
+    # the real 服务贸易 form: 395.86 used of 570 planned (69.45 %), 99.24 % of what arrived, scored 7/7
     assert _by_cell(rows)["G10"].message == (
         "执行率 69.45%（实际使用 ÷ 计划投资额）低于 90%，但“资金使用”得满分 7/7，应低于 7 分。"
     )

@@ -209,7 +209,7 @@ def test_g03_unit_clash_is_not_an_unmet_target(bench) -> None:
 
 
 def test_g07_on_the_seed(bench) -> None:
-    """RULES d: the seed has I14 and N01 and a total of 97 (T09 is skipped there, d.3 #22)."""
+    """domain d: the seed has I14 and N01 and a total of 97 (T09 is skipped there, d.3 #22)."""
     if not all(RULES.get(r) and RULES[r].check for r in ("I14", "N01")):
         pytest.skip("indicators/narrative families not registered")
     result = bench.check(bench.seed(), only={"G07"})

@@ -46,15 +46,15 @@ def test_clean_national_sample_is_quiet(bench) -> None:
 
 def test_seed_indicator_findings(bench) -> None:
     result = bench.check(bench.seed(), only=MINE)
-    # RULES d.3 #21: 服务对象满意度 8/8 with no survey anywhere
+    # domain d.3 #21: 服务对象满意度 8/8 with no survey anywhere
     rows = assert_fires(result, "I14", cell="G22", severity="warning", count=1)
     assert rows.iloc[0]["observed"] == 8
-    # RULES d.3 #20–21: the three targets map to 产出数量 (线路) and 社会效益 (保障率, 故障率);
+    # domain d.3 #20–21: the three targets map to 产出数量 (线路) and 社会效益 (保障率, 故障率);
     # every other 项目产出/项目效益 item is scored with no target; 决策/管理 items need none
     assert_fires(result, "I15", severity="warning", count=7)
     assert _cells(result, "I15") == {"G15", "G16", "G17", "G18", "G20", "G21", "G22"}
     assert "环境效益" in _one(result, "I15", "G20")["message"]
-    # RULES d.1 #4: 线路 has no stated direction; the closed 优 band makes it a range
+    # domain d.1 #4: 线路 has no stated direction; the closed 优 band makes it a range
     rows = assert_fires(result, "I09", cell="D5", severity="info", count=1)
     assert rows.iloc[0]["expected"] == "区间 [47, 51)"
     # "未出网络故障" was read as 0 %
@@ -253,7 +253,7 @@ def test_i10_qualitative_score_outside_its_band(bench) -> None:
     indicator(s, 6).update(
         target="达成年度指标", direction="定性", actual="达成年度指标", score=7
     )  # A: [8, 10]
-    indicator(s, 2).update(  # a missed deadline falls in the C band (RULES b.3): [0, 6)
+    indicator(s, 2).update(  # a missed deadline falls in the C band (domain b.3): [0, 6)
         name="营养餐供应启动时间",
         direction=None,
         target="2024年9月1日前",

@@ -1,4 +1,4 @@
-"""Metadata rules M01–M05 on the seed (RULES d.2, d.4), its variants and the national form."""
+"""Metadata rules M01–M05 on the seed (domain d.2, d.4), its variants and the national form."""
 
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def test_m04_two_ticks_and_none(bench) -> None:
 
 def test_m05_seed_cover_typo(bench) -> None:
     s = bench.seed()
-    s["fields"]["eval_agency"] = AGENCY_WITH_TYPO  # the seed's own cover line (RULES d.4 #27)
+    s["fields"]["eval_agency"] = AGENCY_WITH_TYPO  # the seed's own cover line (domain d.4 #27)
     result = bench.check(s, only={"M04", "M05"})
     rows = assert_fires(result, "M05", cell="B12", sheet=COVER, severity="info", count=1)
     assert (rows.iloc[0]["observed"], rows.iloc[0]["expected"]) == ("中价机构", "中介机构")

@@ -1,4 +1,4 @@
-"""Narrative rules N01–N05 on the seed (RULES d.3, d.4), its variants and the national form."""
+"""Narrative rules N01–N05 on the seed (domain d.3, d.4), its variants and the national form."""
 
 from __future__ import annotations
 

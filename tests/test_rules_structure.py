@@ -14,7 +14,7 @@ def test_clean_national_and_seed_are_quiet(bench) -> None:
     for rid in sorted(S_RULES):
         assert_quiet(nat, rid)
     seed = bench.check(bench.seed(), only=S_RULES)
-    # RULES d.3: the seed's weights and scores are consistent
+    # domain d.3: the seed's weights and scores are consistent
     for rid in ("S01", "S02", "S03", "S04", "S05", "S06", "S08", "S09", "S10"):
         assert_quiet(seed, rid)
 

@@ -1,4 +1,4 @@
-"""Tier-standard rules T01–T09 on the seed (RULES d.1) and on variants of it."""
+"""Tier-standard rules T01–T09 on the seed (domain d.1) and on variants of it."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def one(result: CheckResult, rule_id: str, cell: str) -> pd.Series:
     return rows.iloc[0]
 
 
-# ------------------------------------------------------------------ the seed (RULES d.1)
+# ------------------------------------------------------------------ the seed (domain d.1)
 
 
 def test_seed_t01_overlaps_on_lines_and_fault_rate(seed_result: CheckResult) -> None:
@@ -119,7 +119,7 @@ def test_seed_t08_target_without_unit(seed_result: CheckResult) -> None:
 
 def test_seed_has_no_t07_and_no_t09(seed_result: CheckResult) -> None:
     assert_quiet(seed_result, "T07")
-    # 故障率 is both 优 and 差 (T06): T09 is not judged there (RULES d.3 #22)
+    # 故障率 is both 优 and 差 (T06): T09 is not judged there (domain d.3 #22)
     assert_quiet(seed_result, "T09")
 
 

@@ -1,4 +1,4 @@
-"""The sample set: data consistent with RULES formulas, workbooks written and readable, foreign layouts."""
+"""The sample set: data consistent with the formulas of docs/domain.md, workbooks written and readable, foreign layouts."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _load(path: Path) -> dict[str, Any]:
     return load_sample(path)
 
 
-# ---------------------------------------------------------------- a small RULES b.2–b.4 scorer
+# ---------------------------------------------------------------- a small domain b.2–b.4 scorer
 # Just enough of the formulas to check the numbers written into each sample's "expect"; the
 # value forms it parses are the ones the samples use.
 
@@ -98,7 +98,7 @@ def _parse_actual(actual: object) -> tuple[float | dt.date | None, str]:
 
 
 def _indicator_score(row: dict[str, Any], year: int) -> float | None:
-    """score_calc of one indicator; None when RULES give no number (then the reported one counts)."""
+    """score_calc of one indicator; None when docs/domain.md gives no number (then the reported one counts)."""
     w, reported = _num(row.get("weight")), _num(row.get("score"))
     if w is None:
         return None
@@ -135,7 +135,7 @@ def _indicator_score(row: dict[str, Any], year: int) -> float | None:
     if direction is None:
         direction = {"反向": "neg", "等于": "eq"}.get(row.get("direction") or "", "pos")
     if direction == "eq" and (a.is_integer() or target_unit == "%"):
-        direction = "pos"  # RULES b.3: "=" on a rate of 100 % or a count is scored as pos
+        direction = "pos"  # domain b.3: "=" on a rate of 100 % or a count is scored as pos
     if a == 0:
         return w if b <= 0 else 0.0
     if direction == "pos":
@@ -151,7 +151,7 @@ def _grade(total: float) -> str:
 
 
 def recompute(sample: dict[str, Any]) -> dict[str, Any]:
-    """exec rate (percent), exec score, total T and grade by RULES b.1–b.4 and b.7."""
+    """exec rate (percent), exec score, total T and grade by domain b.1–b.4 and b.7."""
     fields = sample.get("fields", {})
     year = int(fields.get("fiscal_year") or 2024)
     funds = [dict(r or {}) for r in sample.get("tables", {}).get("funds", [])] + [{}] * 4
@@ -277,7 +277,7 @@ def test_expected_numbers_follow_rules(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NATIONAL_FILES, ids=lambda p: p.stem)
 def test_clean_samples_score_by_the_rules(path: Path) -> None:
-    """In a clean sample every reported score is what RULES give (qualitative: inside its band)."""
+    """In a clean sample every reported score is what docs/domain.md gives (qualitative: inside its band)."""
     s = _load(path)
     if s["expect"]["findings"]:
         pytest.skip("sample carries planted anomalies")

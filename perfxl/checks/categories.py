@@ -32,7 +32,7 @@ from perfxl.checks.structure import (
 from perfxl.spec import get_profile
 from perfxl.spec.lists import LEVEL2_PARENT
 
-# Which 一级 a 二级 may sit under, beyond LEVEL2_PARENT (RULES a.2 M2021).
+# Which 一级 a 二级 may sit under, beyond LEVEL2_PARENT (domain a.2 M2021).
 EXTRA_PARENTS = {"成本指标": ("成本指标",)}
 LEVEL1_ALIAS = {"成效指标": "效益指标"}
 

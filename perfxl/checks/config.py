@@ -80,7 +80,7 @@ class Department:
 
 @dataclass(frozen=True)
 class Tiers:
-    # optional tier → share of the weight mapping (RULES b.5); used only to report an expectation
+    # optional tier → share of the weight mapping (domain b.5); used only to report an expectation
     score_map: tuple[float, float, float, float] = (1.0, 0.8, 0.6, 0.0)
 
 

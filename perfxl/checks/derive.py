@@ -217,7 +217,7 @@ def _total_columns(
         h_total = h_weight = pd.Series(np.nan, index=idx)
     out["weight_sum"] = nat_weight.where(nat, h_weight)
     out["total_calc"] = total = nat_total.where(nat, h_total)
-    # N/A rescaling (RULES b.7): applicable scores over applicable weights, × 100
+    # N/A rescaling (domain b.7): applicable scores over applicable weights, × 100
     applicable_w = nat_weight.where(nat, h_weight)
     out["total_na"] = (total / applicable_w * 100).where(na_any & nat & (applicable_w > 0))
     out["total_reported"] = pd.to_numeric(p["total_reported"], errors="coerce")

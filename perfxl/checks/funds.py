@@ -153,7 +153,7 @@ def _pair_rows(ctx: Ctx, profile: str, num: str, den: str) -> pd.DataFrame:
 
 
 def _apart(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, ctx: Ctx) -> np.ndarray:
-    """a and b differ beyond the money tolerance (RULES b.8): not scoring.money_close. That is
+    """a and b differ beyond the money tolerance (domain b.8): not scoring.money_close. That is
     only asked for the pairs further apart than its absolute part, nearly always none."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     apart = ~(np.abs(a - b) <= ctx.cfg.tolerance.money_abs + 1e-9)  # NaN: apart, as ~money_close
@@ -164,7 +164,7 @@ def _apart(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, ctx: Ctx) -> np
 
 
 def _over(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, ctx: Ctx) -> np.ndarray:
-    """a exceeds b beyond the money tolerance (RULES b.8)."""
+    """a exceeds b beyond the money tolerance (domain b.8)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     over = a > b
     if over.any():
@@ -570,8 +570,8 @@ def f11_low_rate_full(ctx: Ctx) -> pd.DataFrame:
                 )
             )
 
-    # hainan: the 资金使用 item against use ÷ arrivals (RULES b.2) and use ÷ plan, whichever is
-    # lower: money that never arrived was not used either ([S12] 69.45 % of plan, scored 7/7)
+    # hainan: the 资金使用 item against use ÷ arrivals (domain b.2) and use ÷ plan, whichever is
+    # lower: money that never arrived was not used either (the real 服务贸易 form: 69.45 % of plan, scored 7/7)
     it = _full_items(ctx, "资金使用") if HAINAN in ctx.present else None
     if it is not None and not it.empty:
         used, arrived, planned = _results_at(ctx, it["sub"], "used", "arrived", "planned")

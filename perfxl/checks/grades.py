@@ -42,9 +42,9 @@ def g01_grade(ctx: Ctx) -> pd.DataFrame | None:
 
 # ------------------------------------------------------------------ the self-assessed total
 
-# RULES c.5 writes T for the total. G02/G03/G05/G07 judge the unit's own claim, so T is the
+# domain c.5 writes T for the total. G02/G03/G05/G07 judge the unit's own claim, so T is the
 # reported 总分 (the recomputed one when the unit left it blank); G06 judges the recomputed
-# grade's rounding sensitivity (RULES b.1), so it reads the recomputed total first.
+# grade's rounding sensitivity (domain b.1), so it reads the recomputed total first.
 
 
 # The G checks read a few numbers per project and mostly find nothing: on a one-workbook batch
@@ -218,7 +218,7 @@ declare(
     thresholds=("tolerance.full_eps",),
 )
 def g05_all_full(ctx: Ctx) -> pd.DataFrame | None:
-    # the department share of 优 (the other half of RULES G05) is D04's
+    # the department share of 优 (the other half of G05 in docs/domain.md c.5) is D04's
     t = _totals(ctx)
     eps = ctx.cfg.tolerance.full_eps
     ind = ctx.indicators
@@ -293,7 +293,7 @@ def g06_near_boundary(ctx: Ctx) -> pd.DataFrame | None:
     )
 
 
-# Signals of an inflated self-evaluation (RULES c.5 G07): rules of other families.
+# Signals of an inflated self-evaluation (domain c.5 G07): rules of other families.
 INFLATION_SIGNALS = ("F08", "F10", "F11", "I02", "I05", "I14", "N01", "T09")
 
 

@@ -182,7 +182,7 @@ def i03_deduction_unexplained(ctx: Ctx) -> pd.DataFrame:
 )
 def i10_qual_band(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
-    # a missed deadline with no plan length is scored in the C band (RULES b.3)
+    # a missed deadline with no plan length is scored in the C band (domain b.3)
     qual = _eq(ctx, "a_kind", "qual")
     late = _eq(ctx, "direction", "date") & _met_false(ctx) & ~qual
     # only a scored row with a level (A/B/C) has a band to leave

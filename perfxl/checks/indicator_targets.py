@@ -232,7 +232,7 @@ def _best_band(ctx: Ctx, rows: pd.DataFrame) -> pd.Series:
 def i09_direction(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     default = _eq(ctx, "direction_how", "default") & _isin(ctx, "t_kind", QUANT_TARGETS)
-    # an optimum range read off a closed 优 band is a guess the unit should confirm (RULES d.1 #4)
+    # an optimum range read off a closed 优 band is a guess the unit should confirm (domain d.1 #4)
     by_tiers = _eq(ctx, "direction_how", "tiers") & _eq(ctx, "direction", "range")
     bad = default | by_tiers
     if not bad.any():

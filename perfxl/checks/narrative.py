@@ -329,7 +329,7 @@ def n02_unexplained(ctx: Ctx) -> pd.DataFrame | None:
 
 def _n02_hainan(ctx: Ctx) -> pd.DataFrame | None:
     """Each 三级 scoring item below its 分值 with no 评分说明, no 完成情况说明 on an indicator
-    mapped to it, and no report sentence naming it together with a reason (RULES d.3 #19: the
+    mapped to it, and no report sentence naming it together with a reason (domain d.3 #19: the
     seed's three 7/8 items)."""
     items = ctx.frames.score_items
     if items.empty:
@@ -353,7 +353,7 @@ def _n02_hainan(ctx: Ctx) -> pd.DataFrame | None:
     found = sent["sentence"].str.findall(pattern)
     said = {(s, n) for s, names_in in zip(sent["sub"], found, strict=True) for n in names_in}
     keep = np.array([(s, n) not in said for s, n in zip(sub, level3, strict=True)], dtype=bool)
-    # the 完成情况说明 of a target-table indicator answering to the item (RULES b.5) explains it too
+    # the 完成情况说明 of a target-table indicator answering to the item (domain b.5) explains it too
     ind = ctx.indicators
     if keep.any() and not ind.empty:
         noted = ~_blank_text(ind["deviation"]).to_numpy() & ind["sub"].isin(sub).to_numpy()

@@ -1,4 +1,4 @@
-"""The domain formulas (RULES b.1–b.8), defined once and used by checks, summary and feedback."""
+"""The domain formulas (domain b.1–b.8), defined once and used by checks, summary and feedback."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ GRADES = ("优", "良", "中", "差")
 
 
 def grade(total: float | None, cfg: Config = DEFAULT) -> str | None:
-    """优 ≥ 90 > 良 ≥ 80 > 中 ≥ 60 > 差, on the total rounded to 2 dp (RULES b.1)."""
+    """优 ≥ 90 > 良 ≥ 80 > 中 ≥ 60 > 差, on the total rounded to 2 dp (domain b.1)."""
     if total is None or (isinstance(total, float) and math.isnan(total)):
         return None
     t = round(float(total) + 1e-9, 2)
@@ -60,7 +60,7 @@ def rate(numerator: pd.Series | float, denominator: pd.Series | float) -> pd.Ser
 
 
 def exec_score(weight: pd.Series | float, exec_rate: pd.Series | float) -> pd.Series | float:
-    """分值 × min(执行率, 100%) (RULES b.2); a negative rate scores 0."""
+    """分值 × min(执行率, 100%) (domain b.2); a negative rate scores 0."""
     if isinstance(exec_rate, pd.Series):
         return weight * exec_rate.clip(lower=0, upper=100) / 100.0
     if exec_rate is None or math.isnan(exec_rate):
@@ -69,7 +69,7 @@ def exec_score(weight: pd.Series | float, exec_rate: pd.Series | float) -> pd.Se
 
 
 def money_close(a: pd.Series, b: pd.Series, cfg: Config = DEFAULT) -> pd.Series:
-    """|a − b| within 0.01 万元 or 1e-4 relative, whichever is larger (RULES b.8)."""
+    """|a − b| within 0.01 万元 or 1e-4 relative, whichever is larger (domain b.8)."""
     tol = np.maximum(
         cfg.tolerance.money_abs, cfg.tolerance.money_rel * np.maximum(a.abs(), b.abs())
     )
@@ -94,7 +94,7 @@ def is_full(score: pd.Series, weight: pd.Series, cfg: Config = DEFAULT) -> pd.Se
 def qual_band(
     level: pd.Series, weight: pd.Series, cfg: Config = DEFAULT
 ) -> tuple[pd.Series, pd.Series]:
-    """Allowed score interval of a qualitative level (RULES b.4): A [0.8w, w], B [0.6w, 0.8w), C [0, 0.6w)."""
+    """Allowed score interval of a qualitative level (domain b.4): A [0.8w, w], B [0.6w, 0.8w), C [0, 0.6w)."""
     hi_share, lo_share = cfg.indicators.qual_bands
     lo = np.select(
         [level == "A", level == "B", level == "C"], [hi_share, lo_share, 0.0], default=np.nan
@@ -115,7 +115,7 @@ def _band_shares(level: np.ndarray, cfg: Config) -> tuple[np.ndarray, np.ndarray
 
 
 def indicator_scores(ind: pd.DataFrame, cfg: Config = DEFAULT) -> pd.DataFrame:
-    """Recompute every indicator's completion and score, vectorised (RULES b.3, b.4).
+    """Recompute every indicator's completion and score, vectorised (domain b.3, b.4).
 
     Needs: direction, t_lo, t_hi, t_value, t_cmp, t_deadline, a_kind, a_value, a_qual, a_date,
     weight, score_reported. Returns: target_a (the number compared against), met, ratio,
@@ -240,7 +240,7 @@ def _met(ind: pd.DataFrame, v: _ScoreInputs) -> tuple[np.ndarray, np.ndarray, np
 def _formula_scores(
     v: _ScoreInputs, met_true: np.ndarray, met_known: np.ndarray, cfg: Config
 ) -> np.ndarray:
-    """The quantitative formula score of each row (RULES b.3), NaN where there is none."""
+    """The quantitative formula score of each row (domain b.3), NaN where there is none."""
     pos, neg, eq, rng = v.pos, v.neg, v.eq, v.rng
     b, b_clip, target_a, lo, hi, w = v.b, v.b_clip, v.target_a, v.lo, v.hi, v.w
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -255,7 +255,7 @@ def _formula_scores(
     zero_target = np.abs(target_a) < 1e-12
     share = np.select(
         [
-            (pos | neg | eq) & zero_target,  # RULES b.3 zero targets
+            (pos | neg | eq) & zero_target,  # domain b.3 zero targets
             pos & met_true,
             pos,
             neg & met_true,
@@ -270,7 +270,7 @@ def _formula_scores(
     share = np.clip(share.astype(float), 0.0, 1.0)
     quant = v.quant
     score_formula = np.where(quant & v.has_target | (quant & rng), share * w, np.nan)
-    # 时效 deadlines: full when on time; late without a plan length falls to the C band (RULES b.3)
+    # 时效 deadlines: full when on time; late without a plan length falls to the C band (domain b.3)
     date_ok = v.date & met_known
     return np.where(date_ok, np.where(met_true, w, np.nan), score_formula)
 
@@ -292,7 +292,7 @@ def _scores_calc(
     reported = as_floats(ind["score_reported"])
     qual = (v.a_kind == "qual") & ~np.isnan(band_lo)
     # a qualitative score stands when it is inside its band; otherwise the band midpoint is the
-    # expectation (RULES b.4: perfxl cannot know the exact score, only the interval)
+    # expectation (domain b.4: perfxl cannot know the exact score, only the interval)
     top_open = (a_qual == "B") | (a_qual == "C")
     in_band = (reported >= band_lo - 1e-9) & np.where(
         top_open, reported < band_hi - 1e-9, reported <= band_hi + 1e-9
@@ -300,7 +300,7 @@ def _scores_calc(
     qual_score = np.where(in_band, reported, (band_lo + band_hi) / 2)
     late_date = v.date & met_known & ~met_true
     hi_c = cfg.indicators.qual_bands[1] * w
-    # late with no planned duration: the C band (RULES b.3); its midpoint when the score is outside it
+    # late with no planned duration: the C band (domain b.3); its midpoint when the score is outside it
     date_late_score = np.where((reported >= 0) & (reported < hi_c - 1e-9), reported, hi_c / 2)
 
     score_calc = score_formula
@@ -335,7 +335,7 @@ def _completion(v: _ScoreInputs) -> np.ndarray:
 
 # ---------------------------------------------------------------- hainan2011: targets → 三级 items
 
-# RULES b.5: which 三级 scoring item a target-table row answers to (used by I14, I15 and T09)
+# domain b.5: which 三级 scoring item a target-table row answers to (used by I14, I15 and T09)
 ITEM_QUANTITY, ITEM_QUALITY, ITEM_TIME, ITEM_COST = "产出数量", "产出质量", "产出时效", "产出成本"
 ITEM_ECON, ITEM_SOCIAL, ITEM_ENV, ITEM_SUSTAIN = "经济效益", "社会效益", "环境效益", "可持续影响"
 ITEM_SATISFACTION = "服务对象满意度"
@@ -358,7 +358,7 @@ OUTPUT_KEYS = (  # checked in order: "及时率" is a 时效 indicator although 
 )
 BENEFIT_KEYS = (
     ("收入|销售|经济|利润|产值|税", ITEM_ECON),
-    ("环境|生态|排放|节能|污染|绿化", ITEM_ENV),  # RULES b.5 has no row for it [I]
+    ("环境|生态|排放|节能|污染|绿化", ITEM_ENV),  # domain b.5 has no row for it
     ("持续|长效|稳定运行", ITEM_SUSTAIN),
 )
 
@@ -404,7 +404,7 @@ def _item_of_target(level1: str, name: str, unit: str, t_unit: str, a_unit: str)
 
 
 def target_score_items(ind: pd.DataFrame) -> pd.Series:
-    """The 三级 scoring item each target row evidences (RULES b.5 mapping; [I]): satisfaction
+    """The 三级 scoring item each target row evidences (domain b.5 mapping;): satisfaction
     first, then 成本, then 产出 by the words of its name and units (quantity when none says
     otherwise), then 效益 by its name (social when none does)."""
     columns = [ind[c] for c in ("level1", "name", "unit", "t_unit", "a_unit")]

@@ -15,7 +15,7 @@ from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
 from perfxl.spec import PROFILE_IDS, get_profile
 
 NATIONAL, HAINAN = PROFILE_IDS  # national2020, hainan2011
-# RULES c.1 states these two as fixed numbers, not {…} thresholds; candidates for config keys
+# domain c.1 states these two as fixed numbers, not {…} thresholds; candidates for config keys
 # (`tolerance.weight`, `grades.full_marks`).
 WEIGHT_TOL = 0.01
 FULL_MARKS = 100.0

@@ -18,7 +18,7 @@ TIERS = ("优", "良", "中", "差")
 _RANK = {t: i for i, t in enumerate(TIERS)}
 _NUMERIC_KINDS = ("cmp", "range", "point")
 
-# The 三级 scoring item an indicator of the target table answers to (RULES b.5), in order of
+# The 三级 scoring item an indicator of the target table answers to (domain b.5), in order of
 # precedence: a 及时率 is about 时效 although it ends in 率, a 成本节约率 about 成本.
 # ---------------------------------------------------------------------------- shared tables
 #
@@ -833,7 +833,7 @@ def t08_unit(ctx: Ctx) -> pd.DataFrame | None:
 )
 def t09_full_below(ctx: Ctx) -> pd.DataFrame | None:
     s = _classified(ctx)
-    # T06 cases (no tier or several) cannot be judged here (RULES d.3 #22)
+    # T06 cases (no tier or several) cannot be judged here (domain d.3 #22)
     rows = np.flatnonzero((s["n_tiers"] == 1) & (s["tier"] != "优"))
     items = ctx.frames.score_items
     if not len(rows) or items.empty:

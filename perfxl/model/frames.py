@@ -1,4 +1,4 @@
-"""Batch-wide canonical DataFrames (RULES a.4) assembled from the submissions of one run."""
+"""Batch-wide canonical DataFrames (domain a.4) assembled from the submissions of one run."""
 
 from __future__ import annotations
 

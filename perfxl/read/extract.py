@@ -1,4 +1,4 @@
-"""Map located cells of one workbook onto the canonical records of RULES a.4."""
+"""Map located cells of one workbook onto the canonical records of domain a.4."""
 
 from __future__ import annotations
 

@@ -497,7 +497,7 @@ def _hainan_narrative(ex: Extract, book: Book, profile: Profile, template: bool)
 
 
 def _direction_from_tiers(rec: dict[str, Any], intervals: dict[str, parse.Interval]) -> None:
-    """Tier standards settle a direction the target text leaves open (RULES b.0, d.1 #4)."""
+    """Tier standards settle a direction the target text leaves open (domain b.0, d.1 #4)."""
     if rec.get("direction_how") in ("comparator", "label"):
         return
     best = intervals.get("优")

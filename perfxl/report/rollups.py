@@ -1,4 +1,4 @@
-"""Department and unit roll-ups (RULES b.9): ratios of sums, fund-weighted scores, grade counts."""
+"""Department and unit roll-ups (domain b.9): ratios of sums, fund-weighted scores, grade counts."""
 
 from __future__ import annotations
 

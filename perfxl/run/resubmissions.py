@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def project_key(row: pd.Series | dict[str, Any]) -> str | None:
-    """Same 项目编码, else same 年度 + 单位 + 项目名称 (RULES D02 / issue: resubmissions)."""
+    """Same 项目编码, else same 年度 + 单位 + 项目名称 (rule D02)."""
     code = row.get("project_code")
     if isinstance(code, str) and code.strip():
         return "code:" + code.strip()

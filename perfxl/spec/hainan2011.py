@@ -5,7 +5,7 @@ from __future__ import annotations
 from perfxl.spec import Column, Const, Field, Formula, Profile, Sheet, Table
 from perfxl.spec.lists import HAINAN_LISTS
 
-# The fixed three-level scoring table (RULES a.1 A4): (一级, w1, 二级, w2, 三级, w3).
+# The fixed three-level scoring table (domain a.1 A4): (一级, w1, 二级, w2, 三级, w3).
 SCORING_ROWS: tuple[tuple[str, int, str, int, str, int], ...] = (
     ("项目决策", 20, "项目目标", 4, "目标内容", 4),
     ("项目决策", 20, "决策过程", 8, "决策依据", 3),
@@ -29,7 +29,7 @@ SCORING_ROWS: tuple[tuple[str, int, str, int, str, int], ...] = (
     ("项目绩效", 55, "项目效益", 40, "服务对象满意度", 8),
 )
 
-# Narrative outline (RULES a.1 A6): (path, heading).
+# Narrative outline (domain a.1 A6): (path, heading).
 REPORT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("1.1", "一、项目概况 （一）项目单位基本情况"),
     ("1.2", "一、项目概况 （二）项目基本性质、用途和主要内容、涉及范围"),

@@ -31,7 +31,7 @@ HAINAN_LISTS: dict[str, tuple[str, ...]] = {
     "target_type": ("产出指标", "效益指标", "满意度指标", "成本指标", "成效指标"),
 }
 
-# Which 二级 categories belong under which 一级 (RULES c.1 S09).
+# Which 二级 categories belong under which 一级 (domain c.1 S09).
 LEVEL2_PARENT: dict[str, str] = {
     "数量指标": "产出指标",
     "质量指标": "产出指标",

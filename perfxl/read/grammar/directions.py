@@ -91,7 +91,7 @@ def _direction_from_tiers(tiers: Mapping[str, Interval], name: str) -> str | Non
     if len(ranked) < 2:
         return None
     best, worst = ranked[0][1], ranked[-1][1]
-    # A 优 band closed on both sides marks an optimum (RULES d.1 #4), unless it only stops at
+    # A 优 band closed on both sides marks an optimum (domain d.1 #4), unless it only stops at
     # the natural 100 % ceiling of a rate.
     closed = best.lo is not None and best.hi is not None
     if closed and not (best.hi == 100 and is_rate_like(name)):

@@ -314,7 +314,7 @@ _EMPTY_TARGETS = {
 def parse_target(
     x: object, number_format: str | None = None, fiscal_year: int | None = None
 ) -> Target:
-    """A target or tier text per the RULES b.0 grammar: cmp, range, point, qual, date, empty, text.
+    """A target or tier text per the domain b.0 grammar: cmp, range, point, qual, date, empty, text.
 
     fiscal_year (an addition to the brief's signature) resolves year-less deadlines ("12月底前").
     """

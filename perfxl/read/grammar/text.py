@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# NFKC leaves these alone (RULES b.0 step 1), so they are mapped by hand after it.
+# NFKC leaves these alone (domain b.0 step 1), so they are mapped by hand after it.
 _CHAR_MAP = str.maketrans(
     {
         "≥": ">=",

@@ -81,7 +81,7 @@ def _bound_source(t: Target, side: str) -> str | None:
 
 
 def resolve_tier_set(tiers: Mapping[str, Target]) -> tuple[dict[str, Interval], list[str]]:
-    """Intervals for 优/良/中/差 with unspecified inclusivity resolved (RULES b.0 steps 1-5).
+    """Intervals for 优/良/中/差 with unspecified inclusivity resolved (domain b.0 steps 1-5).
 
     Returns the intervals in tier order and the names whose inclusivity came from the
     neighbour rule (step 4) or a default (step 5), for an INFO finding.

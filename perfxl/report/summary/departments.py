@@ -58,7 +58,7 @@ def _rollup_row(level: str, dept: Any, unit: Any, rec: dict[str, Any]) -> list[A
 
 @sheet(NAME, "按主管部门及其下属单位汇总：执行率为Σ执行数÷Σ预算数", position=30)
 def departments_table(run: RunResult, src: Sources) -> Table | None:
-    """Each 主管部门 (bold) with its units grouped beneath it (RULES b.9)."""
+    """Each 主管部门 (bold) with its units grouped beneath it (domain b.9)."""
     warn = run.config.execution.warn_below
     d = run.departments.reindex(columns=["department", "fiscal_year", *ROLLUP_COLUMNS])
     u = run.units.reindex(columns=["department", "unit", "fiscal_year", *ROLLUP_COLUMNS])
