@@ -42,6 +42,7 @@ EMITTED_ELSEWHERE = {
     "S00",
     "S11",
     "S12",
+    "S13",
     "S99",
     "D06",
 }

@@ -45,4 +45,6 @@ class Extract:
     evaluators: list[dict[str, Any]] = field(default_factory=list)
     narrative: list[dict[str, Any]] = field(default_factory=list)
     missing_blocks: list[str] = field(default_factory=list)
+    # how each table column was found: {table, column, header, cell, how: label|meaning|stand_in}
+    headers: list[dict[str, Any]] = field(default_factory=list)
     money_unit: str = "万元"

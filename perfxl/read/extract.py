@@ -68,7 +68,7 @@ def locate_table(
     use_names: bool,
     form: Grid | None,
     min_hits: int,
-    required: tuple[str, ...] = (),
+    required: tuple[str | tuple[str, ...], ...] = (),
     end_labels: tuple[str, ...] = (),
 ) -> TableSpot | None:
     ends = keys_of(end_labels or table.end_labels)
@@ -81,7 +81,7 @@ def locate_table(
             if found is not None:
                 return found
     for grid in _sheet_grids(book, sheet, form):
-        found = find_table(grid, table, min_hits, end_keys=ends, required=required)
+        found = find_table(grid, table, min_hits, end_keys=ends, required=required, by_meaning=True)
         if found is not None:
             return found
     return None
@@ -406,3 +406,35 @@ __all__ = [
     "read_indicators",
     "title_year",
 ]
+
+
+def record_headers(ex: Extract, table: str, ts: TableSpot) -> None:
+    """Note which printed header each column was read from, so a wrong mapping can be seen."""
+    for key, c in sorted(ts.cols.items(), key=lambda kv: kv[1]):
+        ex.headers.append(
+            {
+                "table": table,
+                "column": key,
+                "header": ts.header_texts.get(key) or None,
+                "sheet": ts.grid.name,
+                "cell": ts.grid.ref(ts.header_top, c),
+                "how": "meaning" if key in ts.by_meaning else "label",
+            }
+        )
+
+
+def stand_in(ex: Extract, ts: TableSpot, missing: str, present: str) -> None:
+    """A column the form does not have, read from one that serves for it (全年预算数 from
+    年初预算数 when the form computes its 执行率 as B/A of those)."""
+    ts.cols[missing] = ts.cols[present]
+    ts.header_texts[missing] = ts.header_texts.get(present, "")
+    ex.headers.append(
+        {
+            "table": "funds",
+            "column": missing,
+            "header": ts.header_texts.get(present) or None,
+            "sheet": ts.grid.name,
+            "cell": ts.grid.ref(ts.header_top, ts.cols[present]),
+            "how": "stand_in",
+        }
+    )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perfxl.read.grammar import keys_of, label_key
+from perfxl.read.grammar.headers import header_meaning
 from perfxl.read.grid import Book, Grid
 from perfxl.spec import Column, Field, Table, parse_a1
 
@@ -139,6 +140,8 @@ class TableSpot:
     data_end: int  # exclusive
     cols: dict[str, int]  # column key -> zero-based column
     header_texts: dict[str, str]  # column key -> header text as printed (for units like （元）)
+    # column keys whose header was read by its words, not by a known label: the reading to report
+    by_meaning: frozenset[str] = frozenset()
 
     def spot(self, row: int, key: str) -> Spot | None:
         c = self.cols.get(key)
@@ -160,21 +163,47 @@ def _column_keys(columns: Sequence[Column]) -> dict[str, list[str]]:
     return hit
 
 
-def _header_hits(grid: Grid, r: int, columns: Sequence[Column]) -> dict[str, list[int]]:
-    """Column keys whose labels appear in row r, with the columns where they do."""
+def _header_hits(
+    grid: Grid, r: int, columns: Sequence[Column], table_key: str | None = None
+) -> dict[str, list[int]]:
+    """Column keys whose labels appear in row r, with the columns where they do; with
+    `table_key`, a header no label knows is read by its words (预算数, 调整预算数（A）, 完成情况)."""
     wanted = _column_keys(columns)
     out: dict[str, list[int]] = {}
     for ci, k in grid.row_keys(r):
-        for key in wanted.get(k, ()):
+        keys = wanted.get(k)
+        if keys is None:
+            meaning = header_meaning(table_key, k) if table_key is not None else None
+            keys = [meaning] if meaning is not None and meaning in _keys_of_columns(columns) else []
+        for key in keys:
             out.setdefault(key, []).append(ci)
     return out
 
 
-def _assign_columns(grid: Grid, rows: Sequence[int], columns: Sequence[Column]) -> dict[str, int]:
+_COLUMN_SETS: dict[int, frozenset[str]] = {}
+
+
+def _keys_of_columns(columns: Sequence[Column]) -> frozenset[str]:
+    hit = _COLUMN_SETS.get(id(columns))
+    if hit is None:
+        hit = _COLUMN_SETS[id(columns)] = frozenset(c.key for c in columns)
+    return hit
+
+
+def _satisfies(hits: dict[str, list[int]], required: Sequence[str | tuple[str, ...]]) -> bool:
+    """Every requirement met; a tuple is met by any one of its keys."""
+    return all(
+        any(k in hits for k in req) if isinstance(req, tuple) else req in hits for req in required
+    )
+
+
+def _assign_columns(
+    grid: Grid, rows: Sequence[int], columns: Sequence[Column], table_key: str | None
+) -> dict[str, int]:
     """Map spec columns to sheet columns; repeated labels (三个“分值”) are taken left to right."""
     cols: dict[str, int] = {}
     taken: set[int] = set()
-    hits_by_row = [(r, _header_hits(grid, r, columns)) for r in rows]
+    hits_by_row = [(r, _header_hits(grid, r, columns, table_key)) for r in rows]
     for col in columns:
         candidates: set[int] = set()
         for r, hits in hits_by_row:
@@ -196,10 +225,13 @@ def find_table(
     min_hits: int,
     rows: range | None = None,
     end_keys: frozenset[str] = frozenset(),
-    required: Sequence[str] = (),
+    required: Sequence[str | tuple[str, ...]] = (),
     header_at: int | None = None,
+    by_meaning: bool = False,
 ) -> TableSpot | None:
-    """Find the header row of `table` in `grid` and the extent of its data rows."""
+    """Find the header row of `table` in `grid` and the extent of its data rows; with
+    `by_meaning`, headers no label knows are read by their words (foreign layouts)."""
+    meaning = table.key if by_meaning else None
     search = rows if rows is not None else range(grid.nrows)
     if header_at is not None:
         search = range(header_at, header_at + 1)
@@ -207,11 +239,11 @@ def find_table(
     for r in search:
         if r >= grid.nrows:
             break
-        hits = _header_hits(grid, r, table.columns)
+        hits = _header_hits(grid, r, table.columns, meaning)
         if r + 1 < grid.nrows:
-            for k, v in _header_hits(grid, r + 1, table.columns).items():
+            for k, v in _header_hits(grid, r + 1, table.columns, meaning).items():
                 hits.setdefault(k, v)
-        if any(k not in hits for k in required):
+        if not _satisfies(hits, required):
             continue
         n = len(hits)
         if n >= min_hits and (best is None or n > best[1]):
@@ -220,18 +252,20 @@ def find_table(
         return None
     top = best[0]
     second = (
-        top + 1 if top + 1 < grid.nrows and _header_hits(grid, top + 1, table.columns) else None
+        top + 1
+        if top + 1 < grid.nrows and _header_hits(grid, top + 1, table.columns, meaning)
+        else None
     )
     header_rows = [top] if second is None else [top, second]
     # a two-row header is real only when the second row names columns the first does not
     if second is not None:
-        first_keys = set(_header_hits(grid, top, table.columns))
-        second_keys = set(_header_hits(grid, second, table.columns))
+        first_keys = set(_header_hits(grid, top, table.columns, meaning))
+        second_keys = set(_header_hits(grid, second, table.columns, meaning))
         if not (second_keys - first_keys) and not any(
             grid.is_merged_continuation(second, c) for c in range(grid.ncols)
         ):
             header_rows = [top]
-    cols = _assign_columns(grid, header_rows, table.columns)
+    cols = _assign_columns(grid, header_rows, table.columns, meaning)
     start = header_rows[-1] + 1
     # rows still inside a vertically merged header cell belong to the header
     for c in cols.values():
@@ -240,7 +274,16 @@ def find_table(
     texts = {
         k: str(grid.value(header_rows[-1], c) or grid.value(top, c) or "") for k, c in cols.items()
     }
-    return TableSpot(grid, top, start, end, cols, texts)
+    known = _column_keys(table.columns)
+    guessed = frozenset(
+        k
+        for k, c in cols.items()
+        if not any(
+            k in known.get(label_key(grid.value(r, c)) if grid.value(r, c) else "", ())
+            for r in header_rows
+        )
+    )
+    return TableSpot(grid, top, start, end, cols, texts, guessed)
 
 
 def _table_end(grid: Grid, start: int, end_keys: frozenset[str], rows: range | None) -> int:

@@ -12,6 +12,8 @@ from perfxl.read.extract import (
     money_unit_near,
     read_fields,
     read_indicators,
+    record_headers,
+    stand_in,
     title_year,
 )
 from perfxl.read.grammar import keys_of, label_key
@@ -236,7 +238,7 @@ def read_national(book: Book, template: bool) -> Extract:
         template,
         None,
         min_hits=2,
-        required=("annual_budget", "executed"),
+        required=(("annual_budget", "initial_budget"), "executed"),
         end_labels=("年度总体目标", "绩效指标", "一级指标", "总体目标"),
     )
     form = funds_t.grid if funds_t else _form_grid(book, NATIONAL_MARKS)
@@ -273,6 +275,10 @@ def read_national(book: Book, template: bool) -> Extract:
     if funds_t is None:
         ex.missing_blocks.append("funds")
     else:
+        record_headers(ex, "funds", funds_t)
+        if "annual_budget" not in funds_t.cols:
+            # 年初预算数（A）| 全年执行数（B）| 执行率（B/A）: the form's own denominator
+            stand_in(ex, funds_t, "annual_budget", "initial_budget")
         if not template:
             ex.money_unit = money_unit_near(funds_t.grid, funds_t) or "万元"
         _read_funds(
@@ -285,6 +291,7 @@ def read_national(book: Book, template: bool) -> Extract:
     if ind_t is None:
         ex.missing_blocks.append("indicators")
     else:
+        record_headers(ex, "indicators", ind_t)
         ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
         if not template:
             _totals_from_end_row(ex, ind_t, "weight", "score")

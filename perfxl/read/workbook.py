@@ -13,11 +13,11 @@ from typing import Any
 from perfxl.files import os_reason
 from perfxl.intake.sniff import DISGUISES, WORKBOOK_FORMATS, has_vba, sniff
 from perfxl.model.findings import ERROR, INFO, WARNING, Finding, declare, make
-from perfxl.model.submission import Submission
+from perfxl.model.submission import Extract, Submission
 from perfxl.read.grid import Book, ReadError, load_book
 from perfxl.read.isolate import VETTED, load_isolated
 from perfxl.read.locate import name_constant
-from perfxl.spec import META_SHEET, PROFILE_IDS, TEMPLATE_VERSION, defined_name
+from perfxl.spec import META_SHEET, PROFILE_IDS, TEMPLATE_VERSION, defined_name, get_profile
 
 declare(
     "R01",
@@ -119,12 +119,47 @@ declare(
     "Not the standard template; read by locating labels ({profile}); check the cell references.",
 )
 
+declare(
+    "S13",
+    INFO,
+    "submission",
+    "表头按含义读取",
+    "headers read by their meaning",
+    "以下表头不是模板的写法，已按含义读取，请核对：{mapping}。",
+    "These headers are not the template's words and were read by their meaning; please check: "
+    "{mapping}.",
+)
+
 _BLOCK_ZH = {
     "funds": "资金表（全年预算数/全年执行数 或 计划投资额）",
     "indicators": "绩效指标表（三级指标/年度指标值/实际完成值）",
     "targets": "项目绩效目标表",
     "scoring": "绩效评价指标评分表",
 }
+
+
+def _header_reading(ex: Extract, sub: str) -> Finding | None:
+    """S13 on the first header read by meaning, naming every such mapping once."""
+    odd = [h for h in ex.headers if h["how"] != "label"]
+    if not odd:
+        return None
+    profile = get_profile(ex.profile)
+    zh = []
+    for h in odd:
+        label = profile.find_table(h["table"])[1].column(h["column"]).label
+        printed = h["header"] or "（空白表头）"
+        if h["how"] == "stand_in":
+            zh.append(f"无“{label}”列，以「{printed}」代替")
+        else:
+            zh.append(f"「{printed}」→{label}")
+    first = odd[0]
+    return make(
+        "S13",
+        sub=sub,
+        sheet=first["sheet"],
+        cell=first["cell"],
+        mapping="；".join(zh),
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -247,6 +282,9 @@ def read_workbook(
     sub.profile, sub.layout, sub.extract = profile, ex.layout, ex
     if ex.layout == "foreign":
         sub.findings.append(make("S12", sub=sub.sub, profile=profile))
+    guessed = _header_reading(ex, sub.sub)
+    if guessed is not None:
+        sub.findings.append(guessed)
     if ex.missing_blocks:
         missing = "、".join(_BLOCK_ZH.get(b, b) for b in ex.missing_blocks)
         sub.findings.append(make("S11", sub=sub.sub, detail=f"缺少{missing}"))

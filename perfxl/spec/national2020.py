@@ -238,7 +238,16 @@ SELF_EVAL = Sheet(
             help="评价的预算年度，如 2024。",
             aliases=("评价年度", "预算年度", "所属年度"),
         ),
-        Field("project_name", "项目名称", "B3", "A3", span="B3:F3", required=True),
+        Field(
+            "project_name",
+            "项目名称",
+            "B3",
+            "A3",
+            span="B3:F3",
+            required=True,
+            # units filing a 专项资金 print its name under their own words
+            aliases=("专项资金名称", "资金名称", "项目（资金）名称", "项目(资金)名称", "专项名称"),
+        ),
         Field(
             "project_code",
             "项目编码",
