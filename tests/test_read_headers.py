@@ -39,6 +39,7 @@ def published_form(
     funds_total: dict[str, object] | None = None,
     indicator_header: tuple[str, ...] = BASE_INDICATORS,
     name_label: str = "项目名称",
+    project: str = "水旱灾害防御经费",
 ) -> Path:
     """A 自评表 laid out as units publish it: a title and a year line above, a tall merged side
     label, the header words given, 其中 rows, the goal block, merged 一级 cells, notes below."""
@@ -50,7 +51,7 @@ def published_form(
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.merge_cells("A2:J2")
     ws["A2"] = "（2022年度）"
-    ws["A3"], ws["C3"] = name_label, "水旱灾害防御经费"
+    ws["A3"], ws["C3"] = name_label, project
     ws.merge_cells("C3:J3")
     ws["A4"], ws["C4"], ws["F4"], ws["H4"] = "主管部门", "天长市水利局", "实施单位", "天长市水利局"
     ws.merge_cells("A5:B9")
@@ -212,3 +213,41 @@ def test_actual_value_columns_named_otherwise(tmp_path, actual) -> None:
 def test_the_project_name_under_the_units_own_label(tmp_path, label) -> None:
     sub = read_workbook(published_form(tmp_path / "f.xlsx", name_label=label))
     assert sub.extract.project["project_name"] == "水旱灾害防御经费"
+
+
+def test_the_reading_is_shown_in_the_summary_and_in_check_json(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+    from perfxl.report.summary import write_summary
+    from perfxl.run.batch import run_batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    odd = published_form(src / "odd.xlsx", ("预算数", "执行数", "执行率", "得分（20分*执行率）"))
+    published_form(src / "plain.xlsx", project="河道堤防巡查经费")  # another project
+    out = tmp_path / "out"
+    run = run_batch([src], out, jobs=1)
+    write_summary(run, out / "summary.xlsx", outdir=out)
+    ws = openpyxl.load_workbook(out / "summary.xlsx")["表头对应"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[1]]
+    at = {h: k for k, h in enumerate(header)}
+    # the columns read by meaning come first, each with the words the form printed
+    first = rows[0]
+    assert (first[at["表"]], first[at["读取方式"]]) == ("资金表", "按含义（请核对）")
+    guessed = {
+        (r[at["字段"]], r[at["表头原文"]]) for r in rows if r[at["读取方式"]] != "按模板表头"
+    }
+    assert guessed == {("全年预算数", "预算数")}  # 执行数 and 得分（…） are known labels
+    assert first[at["单元格"]] == "D5"  # the header cell itself, not the row above
+    # every column of both forms is listed: a wrong mapping can be seen, not only a guessed one
+    assert len(rows) == len(run.report.frames.headers) > 2 * 10
+    result = CliRunner().invoke(main, ["check", "--json", str(odd)])
+    (data,) = json.loads(result.output)["submissions"]
+    by_column = {(h["table"], h["column"]): h for h in data["headers"]}
+    assert by_column[("funds", "annual_budget")]["header"] == "预算数"
+    assert by_column[("funds", "annual_budget")]["how"] == "meaning"
+    assert by_column[("indicators", "name")]["how"] == "label"

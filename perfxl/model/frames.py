@@ -172,6 +172,8 @@ SCORE_ITEM_COLUMNS = (
 )
 EVALUATOR_COLUMNS = ("sub", "name", "title", "unit", "score", "signed", "sheet", "cell")
 NARRATIVE_COLUMNS = ("sub", "path", "section", "text", "text_raw", "sheet", "cell")
+# how the reader found each table column (how: label, meaning, stand_in), to show the reading
+HEADER_COLUMNS = ("sub", "table", "column", "header", "sheet", "cell", "how")
 FINDING_COLUMNS = (
     "sub",
     "rule",
@@ -201,6 +203,7 @@ class Frames:
     score_items: pd.DataFrame
     evaluators: pd.DataFrame
     narrative: pd.DataFrame
+    headers: pd.DataFrame
     findings: pd.DataFrame  # file-level findings from reading; checks add their own
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -214,6 +217,7 @@ class Frames:
             "score_items",
             "evaluators",
             "narrative",
+            "headers",
             "findings",
         )
 
@@ -288,7 +292,16 @@ def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
     projects: list[dict[str, Any]] = []
     parts: dict[str, list[dict[str, Any]]] = {
         k: []
-        for k in ("funds", "exec", "indicators", "tiers", "score_items", "evaluators", "narrative")
+        for k in (
+            "funds",
+            "exec",
+            "indicators",
+            "tiers",
+            "score_items",
+            "evaluators",
+            "narrative",
+            "headers",
+        )
     }
     found: list[Finding] = []
     for s in subs:
@@ -327,6 +340,7 @@ def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
         score_items=_frame(parts["score_items"], SCORE_ITEM_COLUMNS, obj),
         evaluators=_frame(parts["evaluators"], EVALUATOR_COLUMNS, obj),
         narrative=_frame(parts["narrative"], NARRATIVE_COLUMNS, obj),
+        headers=_frame(parts["headers"], HEADER_COLUMNS, obj),
         findings=_frame(_finding_rows(found), FINDING_COLUMNS, obj),
     )
 

@@ -417,7 +417,7 @@ def record_headers(ex: Extract, table: str, ts: TableSpot) -> None:
                 "column": key,
                 "header": ts.header_texts.get(key) or None,
                 "sheet": ts.grid.name,
-                "cell": ts.grid.ref(ts.header_top, c),
+                "cell": ts.header_refs.get(key) or ts.grid.ref(ts.header_top, c),
                 "how": "meaning" if key in ts.by_meaning else "label",
             }
         )
@@ -434,7 +434,7 @@ def stand_in(ex: Extract, ts: TableSpot, missing: str, present: str) -> None:
             "column": missing,
             "header": ts.header_texts.get(present) or None,
             "sheet": ts.grid.name,
-            "cell": ts.grid.ref(ts.header_top, ts.cols[present]),
+            "cell": ts.header_refs.get(present) or ts.grid.ref(ts.header_top, ts.cols[present]),
             "how": "stand_in",
         }
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perfxl.read.grammar import keys_of, label_key
 from perfxl.read.grammar.headers import header_meaning
@@ -142,6 +142,7 @@ class TableSpot:
     header_texts: dict[str, str]  # column key -> header text as printed (for units like （元）)
     # column keys whose header was read by its words, not by a known label: the reading to report
     by_meaning: frozenset[str] = frozenset()
+    header_refs: dict[str, str] = field(default_factory=dict)  # column key -> its header's cell
 
     def spot(self, row: int, key: str) -> Spot | None:
         c = self.cols.get(key)
@@ -240,6 +241,8 @@ def find_table(
         if r >= grid.nrows:
             break
         hits = _header_hits(grid, r, table.columns, meaning)
+        if not hits:  # a row naming no column is not where the header starts
+            continue
         if r + 1 < grid.nrows:
             for k, v in _header_hits(grid, r + 1, table.columns, meaning).items():
                 hits.setdefault(k, v)
@@ -274,6 +277,11 @@ def find_table(
     texts = {
         k: str(grid.value(header_rows[-1], c) or grid.value(top, c) or "") for k, c in cols.items()
     }
+    # the cell each column's header was read from (the lowest header row that prints it)
+    refs = {}
+    for k, c in cols.items():
+        r = next((r for r in reversed(header_rows) if grid.value(r, c) is not None), top)
+        refs[k] = grid.ref(*grid.origin.get((r, c), (r, c)))
     known = _column_keys(table.columns)
     guessed = frozenset(
         k
@@ -283,7 +291,7 @@ def find_table(
             for r in header_rows
         )
     )
-    return TableSpot(grid, top, start, end, cols, texts, guessed)
+    return TableSpot(grid, top, start, end, cols, texts, guessed, refs)
 
 
 def _table_end(grid: Grid, start: int, end_keys: frozenset[str], rows: range | None) -> int:

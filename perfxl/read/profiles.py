@@ -375,6 +375,7 @@ def _hainan_goals(
     if tt is None:
         ex.missing_blocks.append("targets")
     else:
+        record_headers(ex, "targets", tt)
         inds = read_indicators(tt, None, level1_key="target_type")
         for rec in inds:
             r = rec["row"] - 1
@@ -423,6 +424,7 @@ def _hainan_funds(
     if ft is None:
         ex.missing_blocks.append("funds")
     else:
+        record_headers(ex, "funds", ft)
         if not template:
             ex.money_unit = money_unit_near(ft.grid, ft) or "万元"
         _read_funds(ex, ft, ("planned", "arrived", "used"), HAINAN_FUND_SOURCES, with_exec=False)
@@ -444,6 +446,7 @@ def _hainan_scoring(
     if st is None:
         ex.missing_blocks.append("scoring")
     else:
+        record_headers(ex, "scoring", st)
         _read_scoring(ex, st)
         if not template:
             _totals_from_end_row(ex, st, "w3", "score")

@@ -138,15 +138,23 @@ FINDING_KEYS = (
 )
 
 
+HEADER_KEYS = ("table", "column", "header", "sheet", "cell", "how")
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     """The JSON shape of `perfxl check --json`: {"submissions": [...]}, each with its findings."""
     rows = project_rows(report)
     by_sub: dict[str, list[dict[str, Any]]] = {}
     for rec in report.findings.to_dict("records"):
         by_sub.setdefault(rec["sub"], []).append({k: plain(rec.get(k)) for k in FINDING_KEYS})
+    headers: dict[str, list[dict[str, Any]]] = {}
+    for rec in report.frames.headers.to_dict("records"):
+        headers.setdefault(rec["sub"], []).append({k: plain(rec[k]) for k in HEADER_KEYS})
     subs = []
     for rec in rows.to_dict("records"):
         rec = {k: plain(v) for k, v in rec.items()}
+        # how the form was read: which printed header gave which column, and how it was found
+        rec["headers"] = headers.get(rec["sub"], [])
         rec["findings"] = by_sub.get(rec["sub"], [])
         subs.append(rec)
     return {

@@ -14,6 +14,7 @@ from perfxl.report.summary import book as _book
 from perfxl.report.summary import (  # noqa: F401
     departments,
     findings,
+    headers,
     indicators,
     projects,
     roster,
@@ -25,6 +26,7 @@ from perfxl.report.summary import (  # noqa: F401
 from perfxl.report.summary.book import EXCEL_MAX_ROWS, Book, Table
 from perfxl.report.summary.departments import department_cols
 from perfxl.report.summary.findings import FINDING_COLS, sorted_findings
+from perfxl.report.summary.headers import HEADER_COLS
 from perfxl.report.summary.indicators import INDICATOR_COLS, run_frame
 from perfxl.report.summary.overview import overview
 from perfxl.report.summary.projects import PROJECT_COLS
@@ -38,6 +40,7 @@ from perfxl.report.summary.values import text_width
 
 __all__ = [
     "FINDING_COLS",
+    "HEADER_COLS",
     "INDICATOR_COLS",
     "INPUT_COLS",
     "PROJECT_COLS",
