@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import copy
 import json
 from collections.abc import Callable, Iterable
@@ -11,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from perfxl.checks.config import DEFAULT, Config
+from perfxl.checks.config import DEFAULT, Config, Findings
 from perfxl.checks.engine import CheckResult, run_checks
 from perfxl.model.frames import build_frames
 from perfxl.model.submission import Submission
@@ -60,8 +62,12 @@ class Workbench:
         cfg: Config = DEFAULT,
         only: set[str] | None = None,
         mutate: Callable[[Path], None] | None = None,
+        grouped: bool = False,
     ) -> CheckResult:
-        """Build, read and check one sample (or several, as one batch)."""
+        """Build, read and check one sample (or several, as one batch). Rule tests look at every
+        cell, so repeated findings stay apart unless `grouped` (tests/test_grouping.py)."""
+        if not grouped:
+            cfg = dataclasses.replace(cfg, findings=Findings(group_at=0))
         items = [samples] if isinstance(samples, dict) else list(samples)
         paths = [self.build(s) for s in items]
         if mutate is not None:

@@ -40,6 +40,7 @@ def published_form(
     indicator_header: tuple[str, ...] = BASE_INDICATORS,
     name_label: str = "项目名称",
     project: str = "水旱灾害防御经费",
+    indicators: tuple[tuple[object, ...], ...] = INDICATORS,
 ) -> Path:
     """A 自评表 laid out as units publish it: a title and a year line above, a tall merged side
     label, the header words given, 其中 rows, the goal block, merged 一级 cells, notes below."""
@@ -79,7 +80,7 @@ def published_form(
         ws.cell(12, 1 + k, h)
     r = 13
     for level1 in ("产出指标", "效益指标", "满意度指标"):
-        block = [x for x in INDICATORS if x[0] == level1]
+        block = [x for x in indicators if x[0] == level1]
         ws.merge_cells(start_row=r, start_column=1, end_row=r + len(block) - 1, end_column=1)
         ws.cell(r, 1, level1)
         for row in block:
@@ -88,7 +89,7 @@ def published_form(
             r += 1
     ws.cell(r, 1, "总分")
     ws.cell(r, 6, 100)
-    ws.cell(r, 7, sum(x[6] for x in INDICATORS) + 10)
+    ws.cell(r, 7, sum(x[6] for x in indicators) + 10)
     ws.cell(r + 2, 1, "填表说明：1. 绩效指标按年初设定的目标填写；2. 金额单位为万元。")
     wb.save(path)
     return path

@@ -180,7 +180,9 @@ def test_headers(book) -> None:
 def test_row_counts(run, book) -> None:
     load_all()
     assert len(table(book["项目汇总"])) == len(run.projects) == 6
-    assert len(table(book["问题清单"])) == len(run.findings) > 0
+    # each cause once, then the cells of the grouped ones
+    assert len(table(book["问题清单"])) == len(run.findings) + len(run.finding_details)
+    assert len(run.findings) > 0 and len(run.finding_details) > 0
     assert len(table(book["部门汇总"])) == len(run.departments) + len(run.units)
     assert len(table(book["指标明细"])) == len(run.report.checked.frames.indicators)
     assert len(table(book["绩效目标"])) == len(run.report.checked.frames.tiers) > 0
@@ -256,10 +258,15 @@ def test_number_formats(book) -> None:
 
 def test_findings_sorted_by_severity_then_stake(run, book) -> None:
     rows = table(book["问题清单"])
-    rank = {"错误": 0, "警告": 1, "提示": 2}
-    keys = [(rank[r["级别"]], -(r["涉及金额或分值"] or float("-inf"))) for r in rows]
-    assert keys == sorted(keys)
-    assert {r["规则"] for r in rows} == set(run.findings["rule"])
+    # the per-cell detail follows the causes, sorted the same way
+    detail = [r for r in rows if str(r["说明"]).startswith("（明细）")]
+    causes = rows[: len(rows) - len(detail)]
+    assert len(detail) == len(run.finding_details) and detail == rows[len(causes) :]
+    for part in (causes, detail):
+        rank = {"错误": 0, "警告": 1, "提示": 2}
+        keys = [(rank[r["级别"]], -(r["涉及金额或分值"] or float("-inf"))) for r in part]
+        assert keys == sorted(keys)
+    assert {r["规则"] for r in causes} == set(run.findings["rule"])
 
 
 # ---------------------------------------------------------------- text from units stays text
@@ -402,7 +409,7 @@ def test_row_limit_spills_onto_continuation_sheets(run, book, tmp_path) -> None:
     write_summary(run, path, outdir=tmp_path, row_limit=5)
     small = openpyxl.load_workbook(path)
     names = small.sheetnames
-    n = len(run.findings)
+    n = len(run.findings) + len(run.finding_details)
     parts = [s for s in names if s == "问题清单" or s.startswith("问题清单(")]
     assert parts == ["问题清单"] + [f"问题清单({k})" for k in range(2, -(-n // 4) + 1)]
     assert names.index("问题清单(2)") == names.index("问题清单") + 1

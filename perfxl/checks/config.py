@@ -85,6 +85,12 @@ class Tiers:
 
 
 @dataclass(frozen=True)
+class Findings:
+    # a rule firing this many times on one form is told once, naming its cells (0: never group)
+    group_at: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     grades: Grades = field(default_factory=Grades)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -94,6 +100,7 @@ class Config:
     funds: Funds = field(default_factory=Funds)
     department: Department = field(default_factory=Department)
     tiers: Tiers = field(default_factory=Tiers)
+    findings: Findings = field(default_factory=Findings)
     source: str = "defaults"  # where the configuration came from
 
     def as_dict(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks.config import DEFAULT, Config
+from perfxl.checks.grouping import group_repeats
 from perfxl.model.findings import RULES, SEVERITY_RANK, Finding, declare, make
 from perfxl.model.frames import Frames, findings_frame
 
@@ -213,6 +214,8 @@ class CheckResult:
     findings: pd.DataFrame
     results: pd.DataFrame  # per submission: recomputed values and counts
     frames: Frames  # with derived columns on indicators and friends
+    # the findings a cause in `findings` stands for (a rule repeated on many cells of one form)
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _restrict(frames: Frames, keep: set[str]) -> Frames:
@@ -282,6 +285,7 @@ def run_checks(
         or [findings_frame([])],
         ignore_index=True,
     )
+    table, details = group_repeats(table, cfg.findings.group_at)
     table = sort_findings(table)
     full = derive.results_for_all(frames, results)
     counts = (
@@ -293,7 +297,7 @@ def run_checks(
             if counts is not None and sev in counts
             else 0
         )
-    return CheckResult(table, full, work)
+    return CheckResult(table, full, work, sort_findings(details))
 
 
 def sort_findings(table: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,11 @@ class Report:
         return self.checked.findings
 
     @property
+    def details(self) -> pd.DataFrame:
+        """The per-cell findings each grouped cause in `findings` stands for."""
+        return self.checked.details
+
+    @property
     def results(self) -> pd.DataFrame:
         return self.checked.results
 

@@ -157,6 +157,8 @@ def write_feedback(run: RunResult, outdir: Path) -> dict[str, Feedback]:
     projects = run.projects.set_index("sub")
     findings = run.findings
     by_sub = dict(tuple(findings.groupby("sub", sort=False))) if not findings.empty else {}
+    details = run.finding_details
+    detail_of = dict(tuple(details.groupby("sub", sort=False))) if len(details) else {}
     outdir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=scratch_prefix(), dir=outdir))
     done: dict[str, Feedback] = {}
@@ -170,6 +172,7 @@ def write_feedback(run: RunResult, outdir: Path) -> dict[str, Feedback]:
                 by_sub[sub],
                 _context(projects.loc[sub], item),
                 target,
+                detail_of.get(sub),
             )
             done[sub].sub = sub
             done[sub].path = outdir / rel
@@ -228,12 +231,18 @@ def annotate(
     findings: pd.DataFrame,
     context: dict[str, Any],
     target: Path,
+    details: pd.DataFrame | None = None,
 ) -> Feedback:
     """Write `target`: the workbook at `source` (never modified) with flagged cells filled and
-    noted, and a first sheet 审核意见 listing every finding with a link to its cell."""
+    noted, and a first sheet 审核意见 listing every finding with a link to its cell. A grouped
+    cause is one line of the list; its `details` note each of its cells."""
     import openpyxl
 
     rows = _ordered(findings)
+    cells = rows
+    if details is not None and len(details):
+        causes = findings["grouped"].notna() if "grouped" in findings else False
+        cells = _ordered(pd.concat([findings[~causes], details], ignore_index=True))
     result = Feedback(str(context.get("sub") or ""), target, findings=len(rows))
     if fmt not in OPENPYXL_FORMATS:
         return _list_only(rows, context, f"原文件为 {fmt or '未知'} 格式", result)
@@ -252,7 +261,7 @@ def annotate(
         return _list_only(rows, context, f"openpyxl 无法打开原文件（{type(exc).__name__}）", result)
     try:
         result.lost = _predicted_losses(data, wb, caught)
-        marks = _mark_cells(wb, rows, result)
+        marks = _mark_cells(wb, cells, result)
         sheet = _new_sheet(wb)
         _fill_sheet(sheet, rows, context, _loss_lines(result.lost), marks, result)
         wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached results; Excel recomputes

@@ -31,6 +31,7 @@ FINDING_CSV_COLUMNS = (
     "expected",
     "stake",
     "sub",
+    "part",  # "cause": one finding standing for `grouped` cells listed after it as "detail"
 )
 
 
@@ -82,13 +83,23 @@ def run_dict(run: RunResult) -> dict[str, Any]:
         "config_source": run.config.source,
         "counts": counts(run),
         "projects": _records(run.projects, PROJECT_OUTPUT_COLUMNS),
-        "findings": _records(run.findings, FINDING_CSV_COLUMNS),
+        "findings": _records(all_findings(run), FINDING_CSV_COLUMNS),
         "departments": _records(run.departments, tuple(run.departments.columns)),
         "roster": _records(run.roster, tuple(run.roster.columns))
         if run.roster is not None
         else None,
         "inputs": manifest(run),
     }
+
+
+def all_findings(run: RunResult) -> pd.DataFrame:
+    """The findings for files: each grouped cause, then the cells it stands for."""
+    f = run.findings
+    grouped = f["grouped"].notna() if "grouped" in f else pd.Series(False, index=f.index)
+    causes = f.assign(part=grouped.map({True: "cause", False: None}))
+    if not len(run.finding_details):
+        return causes
+    return pd.concat([causes, run.finding_details.assign(part="detail")], ignore_index=True)
 
 
 def counts(run: RunResult) -> dict[str, Any]:
@@ -114,7 +125,9 @@ def write_machine_outputs(run: RunResult, outdir: Path) -> list[Path]:
         write_atomic(
             outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_OUTPUT_COLUMNS, p)
         ),
-        write_atomic(outdir / "findings.csv", lambda p: _csv(run.findings, FINDING_CSV_COLUMNS, p)),
+        write_atomic(
+            outdir / "findings.csv", lambda p: _csv(all_findings(run), FINDING_CSV_COLUMNS, p)
+        ),
         write_atomic(
             outdir / "run.json",
             lambda p: p.write_text(

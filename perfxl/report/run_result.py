@@ -30,3 +30,5 @@ class RunResult:
     config: Config = DEFAULT
     version: str = __version__
     options: dict[str, Any] = field(default_factory=dict)
+    # the per-cell findings behind each grouped cause of `findings` (same columns)
+    finding_details: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -122,6 +122,7 @@ def _run(
     projects = _with_output_status(project_rows(report), checked)
     findings = _findings_table(checked.findings, projects)
     findings = _with_supersession_notes(findings, projects, sup.superseded, by_sub)
+    details = _findings_table(checked.details, projects) if len(checked.details) else None
     matched = None
     if roster is not None:
         from perfxl.checks.roster import match_roster
@@ -132,6 +133,7 @@ def _run(
         inputs=sorted(items + notes, key=lambda i: i.display),
         projects=projects,
         findings=findings,
+        finding_details=details if details is not None else findings.iloc[0:0],
         departments=rollups.departments(projects, cfg.execution.warn_below),
         units=rollups.units(projects, cfg.execution.warn_below),
         roster=matched,

@@ -68,7 +68,12 @@ def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
 
 @sheet(NAME, "每条问题一行，按级别和涉及金额排序，可链接到源文件的单元格", position=20)
 def findings_table(run: RunResult, src: Sources) -> Table | None:
-    f = sorted_findings(run.findings)
+    # the causes first (a rule repeated on a form is one row naming its cells), then the cells
+    parts = [sorted_findings(run.findings)]
+    if len(run.finding_details):
+        detail = sorted_findings(run.finding_details)
+        parts.append(detail.assign(message="（明细）" + detail["message"].astype(str)))
+    f = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     titles = {rid: info.title_zh for rid, info in RULES.items()}
 
     def row(d: dict[str, Any]) -> list[Any]:
