@@ -34,12 +34,6 @@ TOLERANCE = 0.01
 
 # Fixtures perfxl does not read right today, with what goes wrong (see the printed table).
 KNOWN_GAPS: dict[str, str] = {
-    "own_03_hubei_xiaonan_xueqian": "funds not read: the side label 预算执行情况（万元）（20分） is "
-    "taken for the 全年预算数 header (S13), so the 预算数 | 执行数 columns go unmapped",
-    "own_05_guangdong_shaoguan_wenhua": "with no 总分 row the table runs on: the two 填表说明 "
-    "lines under it are read as indicators (8, not 6)",
-    "own_07_jiangxi_ganzhou_jineng": "the 其中：… rows breaking 补贴性职业技能培训人次 down are "
-    "counted as indicators (11, not 9)",
     "own_21_hainan_sanya_lvyou": "S11 缺少项目绩效目标表: a legacy 自评表 without a 绩效目标 block "
     "is refused, though its funds and 评分表 are read",
     "real_14_hainan_shangwuting": "S11 缺少项目绩效目标表; and funds printed as rows "

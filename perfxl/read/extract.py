@@ -17,6 +17,12 @@ from perfxl.spec.lists import LEVEL2_PARENT
 
 _LEVEL1_WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 _NAME_PREFIX = re.compile(r"^指标\s*\d+\s*[:：.、]?\s*")
+# a line under the table that explains it ("填表说明：1. …", "注：…") ends the table
+_NOTE_LINE = re.compile(
+    r"^\s*(?:填表说明|填报说明|说明|注|备注|附注)\s*[0-9一二三四五六七八九十]*\s*[:：]"
+)
+# 「其中：…」 rows break the indicator above down; they are not indicators of their own
+_BREAKDOWN = re.compile(r"^\s*其中\s*[:：]?")
 _PLACEHOLDER = re.compile(r"^(?:指标\s*\d*\s*[:：]?|[…．.。·]+|/|／|-|—+|无)$")
 _TITLE_YEAR = re.compile(r"[(（]?\s*(20\d{2})\s*年度?\s*[)）]?")
 _LEVEL1_KNOWN = ("产出指标", "效益指标", "满意度指标", "成本指标", "成效指标", "效率指标")
@@ -246,6 +252,8 @@ def read_indicators(
         row = g.rows[r] if r < g.nrows else []
         if not any(v != "" for v in row):
             continue  # the template's spare rows cost nothing
+        if _is_note_line(row):
+            break
         vals = {k: g.value(r, c) for k, c in ts.cols.items()}
         if out and name_col is not None and g.is_merged_continuation(r, name_col):
             if g.origin[(r, name_col)][0] <= out[-1]["row"] - 1:
@@ -260,6 +268,15 @@ def read_indicators(
             vals.get(k) not in (None, "") and not is_na(vals.get(k)) for k in value_keys
         )
         if (not name or _PLACEHOLDER.match(name)) and not has_values:
+            continue
+        if out and _BREAKDOWN.match(name) and _unscored(vals):
+            out[-1].setdefault("breakdown", []).append(
+                {
+                    "name": _BREAKDOWN.sub("", name),
+                    "row": r + 1,
+                    "actual": raw_text(vals.get("actual")),
+                }
+            )
             continue
         l2_raw = vals.get("level2")
         l2 = _level2(l2_raw) if l2_raw not in (None, "") else last_l2
@@ -283,6 +300,16 @@ def read_indicators(
         _fill_indicator(rec, ts, r, vals, fiscal_year)
         out.append(rec)
     return out
+
+
+def _is_note_line(row: list[Any]) -> bool:
+    first = next((v for v in row if v not in (None, "")), None)
+    return isinstance(first, str) and _NOTE_LINE.match(first) is not None
+
+
+def _unscored(vals: dict[str, Any]) -> bool:
+    """No 分值 and no 得分: a sub-row by design, not an indicator left blank."""
+    return all(vals.get(k) in (None, "") or is_na(vals.get(k)) for k in ("weight", "score"))
 
 
 def _fill_indicator(

@@ -35,6 +35,8 @@ MEANINGS = {"funds": _FUNDS_MEANINGS, "indicators": _INDICATOR_MEANINGS}
 
 # a header too long to be a column name is a sentence (a note, an instruction)
 _MAX_HEADER = 16
+# words of a block's side label (预算执行情况（万元）（20分）, 项目资金), never of one column
+_BLOCK_WORDS = {"funds": ("情况", "项目资金", "资金总额"), "indicators": ("绩效指标", "绩效目标")}
 _LETTER_TAG = re.compile(r"[(（\[]\s*[A-Z](?:\s*[=＝][^)）\]]*)?\s*[)）\]]")
 
 
@@ -44,7 +46,7 @@ def header_meaning(table: str, text: object) -> str | None:
     if meanings is None or not isinstance(text, str):
         return None
     key = label_key(_LETTER_TAG.sub("", text))
-    if not key or len(key) > _MAX_HEADER:
+    if not key or len(key) > _MAX_HEADER or any(w in key for w in _BLOCK_WORDS[table]):
         return None
     for column, words in meanings:
         if any(w in key for w in words):
