@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
+from perfxl.checks.completeness import partial_subs
 from perfxl.checks.config import Config
 from perfxl.checks.units import compare_units
 from perfxl.model.frames import Frames
@@ -99,7 +100,14 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     ind_columns, na_any = _indicator_columns(frames, idx)
     col.update(ind_columns)
     col.update(_total_columns(frames, cfg, p, nat, col, na_any))
-    return pd.DataFrame(col, index=idx)
+    out = pd.DataFrame(col, index=idx)
+    # no total or grade from half a form (a total of 10 and 差 would be perfxl's invention)
+    cut, unscored = partial_subs(frames.projects)
+    partial = idx.isin(list(cut | unscored))
+    if partial.any():
+        out.loc[partial, ["total_calc", "total_na"]] = np.nan
+        out.loc[partial, "grade_calc"] = None
+    return out
 
 
 def _fund_columns(frames: Frames, cfg: Config, idx: pd.Index, nat: pd.Series) -> dict[str, Any]:

@@ -103,15 +103,37 @@ def _field_blanks(ctx: Ctx) -> list[pd.DataFrame]:
                 continue
             rows = mine[blank]
             sheet, cell = field_cell(rows, f.key)
+            # a published form that does not print this field at all lacks it by its own design:
+            # said at info level (only the project's name and unit are missed as errors)
+            absent = rows["layout"].eq("foreign") & cell.isna() & (f.key not in _CORE_FIELDS)
             out.append(
-                pd.DataFrame({"sub": rows["sub"], "sheet": sheet, "cell": cell, "item": f.label})
+                pd.DataFrame(
+                    {
+                        "sub": rows["sub"],
+                        "sheet": sheet,
+                        "cell": cell,
+                        "item": f.label + absent.map({True: "（表中未见此栏）", False: ""}),
+                        "severity": absent.map({True: "info", False: None}),
+                    }
+                )
             )
     return out
+
+
+_CORE_FIELDS = ("project_name", "unit")
 
 
 def _row_item(label: str, names: pd.Series, rows: pd.Series) -> pd.Series:
     who = names.where(~_blank(names), "第" + rows.astype(str) + "行")
     return label + "（" + who.astype(str) + "）"
+
+
+def _unscored(ctx: Ctx, subs: pd.Series) -> pd.Series:
+    p = ctx.projects
+    if "scored" not in p:
+        return pd.Series(False, index=subs.index)
+    unscored = set(p.loc[p["scored"].eq(False), "sub"])
+    return subs.isin(unscored)
 
 
 def _table_blanks(ctx: Ctx) -> list[pd.DataFrame]:
@@ -140,6 +162,9 @@ def _table_blanks(ctx: Ctx) -> list[pd.DataFrame]:
             for j, c in enumerate(required):
                 _value_col, na_col, cell_col = cols[c.key]
                 blank = blank_all[:, j]
+                if c.key in ("weight", "score"):
+                    # a form printed without 分值/得分 columns is unscored, not blank (S15 says so)
+                    blank = blank & ~_unscored(ctx, df["sub"]).to_numpy()
                 if na_col is not None:
                     blank = blank & ~df[na_col].fillna(False).astype(bool).to_numpy()
                 if not blank.any():
@@ -225,4 +250,5 @@ def s05_required(ctx: Ctx) -> pd.DataFrame:
     if not parts:
         return no_hits()
     out = pd.concat(parts, ignore_index=True)
-    return hits(out, sheet=out["sheet"], cell=out["cell"], item=out["item"])
+    severity = out.get("severity")
+    return hits(out, sheet=out["sheet"], cell=out["cell"], item=out["item"], severity=severity)

@@ -324,6 +324,7 @@ def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
             row.update(ex.project)
             row["refs"] = dict(ex.refs)
             row["money_unit"] = ex.money_unit
+            row["incomplete"] = ",".join(ex.incomplete) or None
             for name, records in parts.items():
                 for rec in getattr(ex, name):
                     records.append({"sub": key, **rec})

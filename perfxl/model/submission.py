@@ -44,7 +44,8 @@ class Extract:
     score_items: list[dict[str, Any]] = field(default_factory=list)
     evaluators: list[dict[str, Any]] = field(default_factory=list)
     narrative: list[dict[str, Any]] = field(default_factory=list)
-    missing_blocks: list[str] = field(default_factory=list)
+    missing_blocks: list[str] = field(default_factory=list)  # without them nothing is checked
+    incomplete: list[str] = field(default_factory=list)  # parts a cut-short form lacks
     # how each table column was found: {table, column, header, cell, how: label|meaning|stand_in}
     headers: list[dict[str, Any]] = field(default_factory=list)
     money_unit: str = "万元"

@@ -295,7 +295,26 @@ def read_national(book: Book, template: bool) -> Extract:
         ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
         if not template:
             _totals_from_end_row(ex, ind_t, "weight", "score")
+        _national_completeness(ex, ind_t, template)
+    if "funds" in ex.missing_blocks and "indicators" not in ex.missing_blocks:
+        # the indicators alone can still be checked: a cut form, not an unreadable one
+        ex.missing_blocks.remove("funds")
+        ex.incomplete.append("funds")
     return ex
+
+
+def _national_completeness(ex: Extract, ind_t: TableSpot, template: bool) -> None:
+    """Say what the form lacks: no 分值/得分 columns (an unscored form), or a table cut short (no
+    总分 row and no 满意度 block) — totals, grades and weight sums are not judged on half a form."""
+    ex.project["scored"] = template or "weight" in ind_t.cols or "score" in ind_t.cols
+    if template:
+        return
+    has_total = any(ex.project.get(k) is not None for k in ("total_reported", "weight_total"))
+    if not has_total and ex.project["scored"]:
+        levels = {i.get("level1") for i in ex.indicators}
+        if "满意度指标" not in levels:
+            ex.incomplete.append("satisfaction")
+        ex.incomplete.append("total")
 
 
 _TOTAL_ROW = keys_of(("总分", "合计", "总计"))
@@ -339,6 +358,13 @@ def read_hainan(book: Book, template: bool) -> Extract:
     _hainan_scoring(ex, book, profile, template, form)
     _hainan_evaluators(ex, book, profile, template)
     _hainan_narrative(ex, book, profile, template)
+    if "targets" in ex.missing_blocks and not {"funds", "scoring"} <= set(ex.missing_blocks):
+        # a 评分表 without its 绩效目标表 is a cut form: its funds and scores are still checked
+        ex.missing_blocks.remove("targets")
+        ex.incomplete.append("targets")
+    ex.project["scored"] = True  # the 评分表 is the form's heart
+    if not template and ex.project.get("total_reported") is None and ex.score_items:
+        ex.incomplete.append("total")  # a 评分表 without its 合计 row: cut short
     # the year the narrative talks about, for M01 whether or not the cover states one
     year = infer_year([n["text"] for n in ex.narrative if n["path"] and n["path"][0] in "24"])
     ex.project["fiscal_year_narrative"] = year or infer_year([n["text"] for n in ex.narrative])

@@ -130,6 +130,34 @@ declare(
     "{mapping}.",
 )
 
+declare(
+    "S14",
+    WARNING,
+    "submission",
+    "表格不完整",
+    "form cut short",
+    "表格不完整，缺少{missing}；分值合计、总分和等次未复核，其余内容已检查。",
+    "The form is cut short: {missing} missing; weight sums, total and grade were not checked, "
+    "the rest was.",
+)
+declare(
+    "S15",
+    INFO,
+    "submission",
+    "不评分表格",
+    "unscored form",
+    "本表未设分值和得分列，不计算总分和等次；与分值、得分有关的检查未进行。",
+    "The form has no 分值/得分 columns: no total or grade is computed and the checks of weights "
+    "and scores were not run.",
+)
+
+_PART_ZH = {
+    "funds": "资金表",
+    "satisfaction": "满意度指标",
+    "total": "总分行",
+    "targets": "项目绩效目标表",
+}
+
 _BLOCK_ZH = {
     "funds": "资金表（全年预算数/全年执行数 或 计划投资额）",
     "indicators": "绩效指标表（三级指标/年度指标值/实际完成值）",
@@ -282,6 +310,11 @@ def read_workbook(
     sub.profile, sub.layout, sub.extract = profile, ex.layout, ex
     if ex.layout == "foreign":
         sub.findings.append(make("S12", sub=sub.sub, profile=profile))
+    if ex.incomplete:
+        missing = "、".join(_PART_ZH.get(b, b) for b in ex.incomplete)
+        sub.findings.append(make("S14", sub=sub.sub, missing=missing))
+    if ex.project.get("scored") is False:
+        sub.findings.append(make("S15", sub=sub.sub))
     guessed = _header_reading(ex, sub.sub)
     if guessed is not None:
         sub.findings.append(guessed)

@@ -166,7 +166,7 @@ def decode(body: bytes) -> Submission:
             v = ex[name]
             if name in _TEXT_FIELDS:
                 ok = isinstance(v, str)
-            elif name == "missing_blocks":
+            elif name in ("missing_blocks", "incomplete"):
                 ok = isinstance(v, list) and all(isinstance(x, str) for x in v)
             else:
                 ok = isinstance(v, list) and all(isinstance(r, dict) for r in v)
