@@ -11,6 +11,7 @@ FAMILY_MODULES = (
     "perfxl.checks.funds",
     "perfxl.checks.fund_amounts",
     "perfxl.checks.fund_narrative",
+    "perfxl.checks.fund_blanks",
     "perfxl.checks.indicators",
     "perfxl.checks.indicator_targets",
     "perfxl.checks.indicator_scores",

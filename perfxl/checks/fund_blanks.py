@@ -1,0 +1,112 @@
+"""Funds rules on what the 年度资金总额 row leaves blank: F14 its 执行率/得分, F15 its 年初预算数."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfxl.checks.engine import Ctx, hits, no_hits, rule
+from perfxl.checks.funds import NATIONAL, _total_exec
+from perfxl.model.findings import fmt_value
+
+
+def _blank(raw: pd.Series) -> np.ndarray:
+    """Nothing written: None, empty or spaces (a "—" or "/" is an answer, not a blank)."""
+    return raw.map(
+        lambda v: v is None or (isinstance(v, str) and not v.strip()) or v != v
+    ).to_numpy(dtype=bool)
+
+
+@rule(
+    "F14",
+    "warning",
+    "submission",
+    "执行率或得分未填写",
+    "execution rate or score left blank",
+    "年度资金总额有预算 {budget} 万元、执行 {executed} 万元，但{item}未填写；按表中数字应为 {expected}。",
+    "The fund total has a budget of {budget} 万元 and {executed} 万元 spent, but its {item} is "
+    "blank; the figures give {expected}.",
+)
+def f14_blank_rate_or_score(ctx: Ctx) -> pd.DataFrame:
+    tot = _total_exec(ctx)
+    res = ctx.results
+    if tot.empty:
+        return no_hits("budget", "executed", "item")
+    r = res.reindex(tot.index)
+    counted = (
+        r["profile"].eq(NATIONAL).to_numpy()
+        & (r["budget_wan"].astype(float) > 0).to_numpy()
+        & r["executed_wan"].notna().to_numpy()
+    )
+    rate_blank = tot["rate_cell"].notna().to_numpy() & _blank(tot["rate_raw"]) & counted
+    score_blank = tot["score_cell"].notna().to_numpy() & _blank(tot["score_raw"]) & counted
+    bad = rate_blank | score_blank
+    if not bad.any():
+        return no_hits("budget", "executed", "item")
+    t, rr = tot[bad], r[bad]
+    rate_b, score_b = rate_blank[bad], score_blank[bad]
+    item = np.where(rate_b & score_b, "执行率和得分", np.where(rate_b, "执行率", "得分"))
+    rate = rr["exec_rate_calc"].astype(float).round(2)
+    score = rr["exec_score_calc"].astype(float).round(2)
+    expected = [
+        "；".join(
+            x
+            for x in (
+                f"执行率 {fmt_value(a)}%" if rb else "",
+                f"得分 {fmt_value(s)} 分" if sb and s == s else "",
+            )
+            if x
+        )
+        for a, s, rb, sb in zip(rate, score, rate_b, score_b, strict=True)
+    ]
+    frame = t.reset_index()
+    return hits(
+        frame,
+        sheet=t["sheet"].to_numpy(),
+        cell=np.where(rate_b, t["rate_cell"].to_numpy(), t["score_cell"].to_numpy()),
+        budget=rr["budget_wan"].astype(float).round(2).map(fmt_value).to_numpy(),
+        executed=rr["executed_wan"].astype(float).round(2).map(fmt_value).to_numpy(),
+        item=item,
+        expected=expected,
+    )
+
+
+@rule(
+    "F15",
+    "info",
+    "submission",
+    "年初预算数未填写",
+    "initial budget left blank",
+    "年度资金总额的年初预算数未填写（全年预算数 {annual} 万元）；如年初未安排预算请写 0，否则请补填，以便核对预算调整。",
+    "The fund total's 年初预算数 is blank (全年预算数 {annual} 万元); write 0 if nothing was "
+    "budgeted at the start of the year, otherwise fill it in so the adjustment can be checked.",
+)
+def f15_blank_initial_budget(ctx: Ctx) -> pd.DataFrame:
+    f = ctx.frames.funds
+    if f.empty:
+        return no_hits("annual")
+    total = f[f["source"].eq("total")]
+    initial = total[total["measure"].eq("initial_budget")].drop_duplicates("sub").set_index("sub")
+    annual = total[total["measure"].eq("annual_budget")].drop_duplicates("sub").set_index("sub")
+    both = initial.index.intersection(annual.index)
+    if both.empty:
+        return no_hits("annual")
+    i, a = initial.loc[both], annual.loc[both]
+    # a stand-in (no 全年预算数 column: both read from one cell) is not a blank of its own
+    apart = i["cell"].to_numpy() != a["cell"].to_numpy()
+    profile = ctx.projects.set_index("sub")["profile"].reindex(both)
+    bad = (
+        apart
+        & _blank(i["raw"])
+        & a["amount_wan"].notna().to_numpy()
+        & profile.eq(NATIONAL).to_numpy()
+    )
+    if not bad.any():
+        return no_hits("annual")
+    i, a = i[bad], a[bad]
+    return hits(
+        i.reset_index(),
+        sheet=i["sheet"].to_numpy(),
+        cell=i["cell"].to_numpy(),
+        annual=a["amount_wan"].astype(float).round(2).map(fmt_value).to_numpy(),
+    )
