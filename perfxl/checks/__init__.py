@@ -15,6 +15,7 @@ FAMILY_MODULES = (
     "perfxl.checks.indicators",
     "perfxl.checks.indicator_targets",
     "perfxl.checks.indicator_scores",
+    "perfxl.checks.indicator_units",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
