@@ -30,7 +30,8 @@ def test_i21_fires_on_a_headcount_measured_in_person_times(tmp_path) -> None:
 
 
 def test_i21_quiet_when_name_and_unit_agree(tmp_path) -> None:
-    assert_quiet(check_files([_form(tmp_path, "学生受资助人数", "人")]), "I21")
+    result = check_files([_form(tmp_path, "学生受资助人数", "人")])
+    assert_quiet(result, "I21")
 
 
 @pytest.mark.parametrize(
