@@ -20,6 +20,7 @@ FAMILY_MODULES = (
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
     "perfxl.checks.metadata",
+    "perfxl.checks.leftovers",
     "perfxl.checks.department",
 )
 
