@@ -1824,3 +1824,23 @@ def test_single_value_tier_is_not_emptied_by_the_neighbour_rule() -> None:
         intervals["优"].hi_incl,
     ) == (100, True, 100, True)
     assert intervals["优"].contains(100)
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "expected"),
+    [
+        ("安全事件发生数", "0起", ("neg", "zero_target")),
+        ("群众投诉次数", "0次", ("neg", "zero_target")),
+        ("违规使用资金金额", "0万元", ("neg", "zero_target")),
+        ("食品明显变质比例", "≤0%", ("neg", "zero_target")),
+        ("安全生产事故起数", "≤2起", ("neg", "comparator")),
+        ("安全生产事故起数", "2起", ("neg", "keyword")),
+        ("投诉处理率", "100%", ("pos", "default")),
+        ("课程开设数", "0", ("pos", "default")),
+    ],
+)
+def test_zero_is_the_goal_of_an_adverse_count(name, target, expected) -> None:
+    """投诉/事故/违规/变质 counts are lower-is-better and 0 is their best value, not "方向不明"."""
+    from perfxl.read.grammar import infer_direction, parse_target
+
+    assert infer_direction(parse_target(target), name) == expected

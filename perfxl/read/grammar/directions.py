@@ -77,6 +77,44 @@ _POS_WORDS = (
 )
 
 
+# What a project wants none of: an indicator counting these is lower-is-better, and a target
+# of 0 (安全事故发生数 0起, 明显变质比例 =0) is its best value, not a missing one.
+_ADVERSE_WORDS = (
+    "事故",
+    "事件",
+    "投诉",
+    "违规",
+    "违纪",
+    "违法",
+    "变质",
+    "故障",
+    "差错",
+    "失误",
+    "伤亡",
+    "死亡",
+    "案件",
+    "信访",
+    "纠纷",
+    "损失",
+    "污染",
+    "超标",
+    "不合格",
+    "返工",
+    "流失",
+    "欠薪",
+    "逾期",
+    "漏报",
+    "错报",
+    "隐患",
+)
+
+
+def is_adverse(name: object) -> bool:
+    """The indicator counts something the project wants none of (事故, 投诉, 变质 …)."""
+    label = _compact(name)
+    return any(w in label for w in _ADVERSE_WORDS)
+
+
 def _representative(iv: Interval) -> float | None:
     if iv.lo is not None and iv.hi is not None:
         return (iv.lo + iv.hi) / 2
@@ -106,6 +144,8 @@ def infer_direction(
     target: Target, name: object = "", tiers: Mapping[str, Interval] | None = None
 ) -> tuple[str, str]:
     """(direction, how): from the comparator, then tier order, then name keywords, else pos."""
+    if _zero_target(target) and is_adverse(name):
+        return "neg", "zero_target"  # "=0", "0起": none of it is the goal
     if target.kind == "cmp" and target.comparator in _CMP_DIRECTION:
         return _CMP_DIRECTION[target.comparator], "comparator"
     if target.kind in ("range", "qual", "date"):
@@ -127,4 +167,13 @@ def infer_direction(
                     best = key
     if best:
         return best[2], "keyword"
+    # a count of adverse events is lower-is-better; a rate of handling them (投诉处理率) is not
+    if is_adverse(label) and not label.endswith(("率", "度")):
+        return "neg", "keyword"
     return "pos", "default"
+
+
+def _zero_target(target: Target) -> bool:
+    return (
+        target.kind == "point" or (target.kind == "cmp" and target.comparator in ("=", "<="))
+    ) and target.value == 0
