@@ -239,6 +239,15 @@ def test_i08_inputs_listed_as_outputs(bench) -> None:
     assert _one(result, "I08", "C15")["observed"] == "≥80万元"
 
 
+def test_i08_quiet_on_how_money_is_handled_and_on_cost_indicators(bench) -> None:
+    s = bench.national()
+    indicator(s, 0)["name"] = "经费支出合规性"
+    indicator(s, 1)["name"] = "经费审批流程规范性"
+    indicator(s, 2).update(level2="成本指标", name="资金执行在预算范围内")
+    result = bench.check(s, only={"I08"})
+    assert_quiet(result, "I08")
+
+
 def test_i09_bare_number_without_direction(bench) -> None:
     s = bench.national()
     indicator(s, 0).update(direction=None, target="1200")  # no comparator, keyword or tiers

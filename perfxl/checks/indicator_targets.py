@@ -32,6 +32,9 @@ from perfxl.spec.lists import LEVEL2_PARENT
 CANONICAL_QUAL = ("达成年度指标", "达成预期指标")  # the national wording; "部分/未" contain it
 VAGUE_WORDS = ("进一步", "有效", "明显", "显著", "良好", "提升", "加强", "稳步", "提高", "改善")
 INPUT_WORDS = "资金|预算|经费|投入"
+# an indicator of how money is handled (经费支出合规性, 经费审批流程规范性, 资金公示) is a
+# compliance or process indicator, not money put in
+PROCESS_WORDS = "合规|规范|流程|制度|审批|审核|监管|管理|公开|公示|违规|违纪"
 MONEY_UNIT_RE = r"(?:^|[\d\s.,，(（])(?:千|万|百万|千万|亿)?元"
 
 
@@ -177,12 +180,14 @@ def i08_input_as_output(ctx: Ctx) -> pd.DataFrame:
     output = ind["level1"].eq("产出指标") | level2.map(LEVEL2_PARENT).eq("产出指标")
     if not output.any():
         return _no_indicator_hits("sheet cell observed name level2")
-    name_input = as_text(ind["name"]).str.contains(INPUT_WORDS)
+    names = as_text(ind["name"])
+    cost = level2.str.contains("成本")
+    name_input = names.str.contains(INPUT_WORDS) & ~names.str.contains(PROCESS_WORDS) & ~cost
     # a 成本指标 is measured in money by nature; elsewhere a money unit betrays an input
     money_text = (
         as_text(ind["target_raw"]) + " " + as_text(ind["unit"]) + " " + as_text(ind["t_unit"])
     )
-    money_unit = money_text.str.contains(MONEY_UNIT_RE) & ~level2.str.contains("成本")
+    money_unit = money_text.str.contains(MONEY_UNIT_RE) & ~cost
     bad = output & (name_input | money_unit)
     if not bad.any():
         return _no_indicator_hits("sheet cell observed name level2")
