@@ -1844,3 +1844,14 @@ def test_zero_is_the_goal_of_an_adverse_count(name, target, expected) -> None:
     from perfxl.read.grammar import infer_direction, parse_target
 
     assert infer_direction(parse_target(target), name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1 200.5", 1200.5), ("3 0 0万元", 300.0), ("9 8.5%", 98.5), ("1, 200 万元", 1200.0)],
+)
+def test_stray_spaces_inside_numbers_of_ocrd_forms(text, value) -> None:
+    from perfxl.read.grammar import parse_number
+
+    assert parse_number(text).value == value
+    assert parse_number("2 至 3").value is None  # two numbers, not one with a space

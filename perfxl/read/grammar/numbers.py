@@ -213,6 +213,10 @@ def _parse_arabic(s: str, raw: str) -> Num | None:
     return Num(_finite(value), raw, unit or None, percent, note)
 
 
+# OCR'd and retyped forms put stray spaces inside numbers ("1 200.5", "9 8.5%", "3 0 0万元")
+_SPACE_IN_NUMBER = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
+
+
 def parse_number(x: object) -> Num:
     """A number from a cell: separators, units, %, accounting negatives, Chinese numerals, a lexicon."""
     raw = _raw(x)
@@ -233,6 +237,8 @@ def parse_number(x: object) -> Num:
     if low in _EXCEL_ERRORS:
         return Num(None, raw, note="excel_error")
     found = _parse_arabic(text, raw) or _parse_cn(s, raw)
+    if found is None and _SPACE_IN_NUMBER.search(text):
+        found = _parse_arabic(_SPACE_IN_NUMBER.sub("", text), raw)
     if found is not None:
         return found
     if s in _FULL_TEXT:
