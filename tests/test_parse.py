@@ -368,7 +368,7 @@ def test_indicator_name(given_: object, expected: str | None) -> None:
         ("#N/A", None, None, False, "excel_error"),
         ("1,2", None, None, False, None),
         ("12,34", None, None, False, None),
-        ("1 234", None, None, False, None),
+        ("1 234", 1234.0, None, False, None),  # a space inside a number: OCR or a typist
         (">=95%", None, None, False, None),
         ("≧95%", None, None, False, None),
         ("40条以下", None, None, False, None),
