@@ -217,15 +217,24 @@ def test_i06_mismatch_stops_score_rules_on_the_row(bench) -> None:
     assert_quiet(result, "I04")
 
 
-def test_i07_vague_or_wordy_targets(bench) -> None:
+def test_i07_vague_or_wordy_output_targets(bench) -> None:
     s = bench.national()
-    indicator(s, 4).update(target="有效提升", direction="定性")
-    indicator(s, 5)["target"] = "显著提升"  # maps to level A, but says nothing measurable
+    indicator(s, 1).update(target="有效提升", direction="定性")
+    indicator(s, 2)["target"] = "显著提升"  # maps to level A, but says nothing measurable
     indicator(s, 0)["target"] = "一千二百"  # a Chinese numeral is a number
     result = bench.check(s, only={"I07"})
     assert_fires(result, "I07", severity="warning", count=2)
-    assert _cells(result, "I07") == {"E18", "E19"}
-    assert _one(result, "I07", "E19")["observed"] == "显著提升"
+    assert _cells(result, "I07") == {"E15", "E16"}
+    assert _one(result, "I07", "E16")["observed"] == "显著提升"
+
+
+def test_i07_quiet_on_benefits_written_as_benefits_and_on_yes_no_targets(bench) -> None:
+    s = bench.national()
+    indicator(s, 4).update(target="明显改善", direction="定性")  # a 社会效益, as units write them
+    indicator(s, 5)["target"] = "显著提升"
+    indicator(s, 1)["target"] = "建立"  # an output met or not: measurable as it stands
+    result = bench.check(s, only={"I07"})
+    assert_quiet(result, "I07")
 
 
 def test_i08_inputs_listed_as_outputs(bench) -> None:
@@ -325,10 +334,17 @@ def test_i13_fraction_and_bare_percent_readings(bench) -> None:
 
 def test_i14_national_full_satisfaction_without_survey(bench) -> None:
     s = bench.national()
-    indicator(s, 6)["deviation"] = None
+    indicator(s, 6).update(deviation=None, actual="100%")  # a claimed 100 %, no survey
     result = bench.check(s, only={"I14"})
     rows = assert_fires(result, "I14", cell="I20", severity="warning", count=1)
     assert rows.iloc[0]["observed"] == 10
+
+
+def test_i14_quiet_on_a_measured_satisfaction_scored_by_the_formula(bench) -> None:
+    s = bench.national()
+    indicator(s, 6).update(deviation=None, actual="95%")  # 95 % against ≥90 %: full marks
+    result = bench.check(s, only={"I14"})
+    assert_quiet(result, "I14")
 
 
 def test_i14_hainan_survey_in_the_narrative_is_evidence(bench) -> None:

@@ -118,14 +118,12 @@ def test_n02_explained_on_a_mapped_indicator(bench) -> None:
     assert sorted(rows["cell"]) == ["H18", "H20"]
 
 
-def test_n02_national_project_level(bench) -> None:
+def test_n02_national_leaves_an_indicator_deduction_to_i03(bench) -> None:
     s = bench.national()
-    indicator(s, 5)["deviation"] = None  # 14/15 with no reason (I03 reports the row itself)
-    result = bench.check(s, only={"N02"})
-    rows = assert_fires(result, "N02", cell="B56", count=1)
-    row = rows.iloc[0]
-    assert row["observed"] == 1
-    assert "「营养改善长效机制建立情况」共扣 1 分" in row["message"]
+    indicator(s, 5)["deviation"] = None  # 14/15 with no reason: I03 reports the row itself
+    result = bench.check(s, only={"N02", "I03"})
+    assert_quiet(result, "N02")  # the same deduction is not told twice
+    assert_fires(result, "I03", count=1)
 
 
 def test_n02_national_quiet_when_the_project_text_explains(bench) -> None:
@@ -139,10 +137,18 @@ def test_n02_national_quiet_when_the_project_text_explains(bench) -> None:
 def test_n02_national_execution_deduction_without_note(bench) -> None:
     s = bench.national()
     s["tables"]["funds"][1].pop("note")
+    s["tables"]["funds"][0]["score"] = 9  # 10 × 98.2 % gives 9.82: a point more is taken
     result = bench.check(s, only={"N02"})
     rows = assert_fires(result, "N02", cell="B56", count=1)
     assert "「预算执行率」" in rows.iloc[0]["message"]
-    assert rows.iloc[0]["observed"] == pytest.approx(0.18)
+    assert rows.iloc[0]["observed"] == pytest.approx(1.0)
+
+
+def test_n02_quiet_when_the_execution_score_is_the_formula(bench) -> None:
+    s = bench.national()
+    s["tables"]["funds"][1].pop("note")  # 0.18 lost to a 98.2 % rate needs no words
+    result = bench.check(s, only={"N02"})
+    assert_quiet(result, "N02")
 
 
 def test_n02_quiet_on_the_national_example(national_result: CheckResult) -> None:

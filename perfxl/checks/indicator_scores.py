@@ -303,6 +303,11 @@ def i14_satisfaction_evidence(ctx: Ctx) -> pd.DataFrame | None:
         w = _numc(ctx, "weight")
         cand = cand & scoring.is_full(_numc(ctx, "score_reported"), w, ctx.cfg).to_numpy()
     if cand.any():
+        # full marks for a measured 95 % against ≥90 % is the formula at work; what wants its
+        # survey is a claimed 100 %, or a full score with no measured figure at all
+        actual = _numc(ctx, "a_value").to_numpy(dtype=float)
+        cand = cand & (np.isnan(actual) | (actual >= 99.95))
+    if cand.any():
         parts.append(_full_without_evidence(ctx, ind, cand, "score_reported", "weight", "name"))
     if not items.empty:
         score, w3 = as_numbers(items["score"]), as_numbers(items["w3"])

@@ -32,6 +32,11 @@ from perfxl.spec.lists import LEVEL2_PARENT
 CANONICAL_QUAL = ("达成年度指标", "达成预期指标")  # the national wording; "部分/未" contain it
 VAGUE_WORDS = ("进一步", "有效", "明显", "显著", "良好", "提升", "加强", "稳步", "提高", "改善")
 INPUT_WORDS = "资金|预算|经费|投入"
+# targets met or not, nothing in between: measurable without a number
+BINARY_TARGETS = (
+    r"(?:是|已?建立|已?建成|已?完成|按期完成|按时完成|全部完成|如期完成|达标|合格|通过|实现"
+    r"|不(?:超过?|超出|高于|低于|少于)\S{1,12})"  # 不超合同金额: a bound in words
+)
 # an indicator of how money is handled (经费支出合规性, 经费审批流程规范性, 资金公示) is a
 # compliance or process indicator, not money put in
 PROCESS_WORDS = "合规|规范|流程|制度|审批|审核|监管|管理|公开|公示|违规|违纪"
@@ -145,7 +150,13 @@ def i07_not_measurable(ctx: Ctx) -> pd.DataFrame:
     kind = ind["t_kind"]
     vague = _contains_any(raw, VAGUE_WORDS)
     canonical = _contains_any(raw, CANONICAL_QUAL)
+    # outputs are to be quantified; a benefit stated as 明显改善 is how benefits are written, and
+    # a yes/no target (建立, 按期完成) is measurable as it stands
+    level2 = as_text(ind["level2"])
+    output = ind["level1"].eq("产出指标") | level2.map(LEVEL2_PARENT).eq("产出指标")
+    binary = raw.str.strip().str.fullmatch(BINARY_TARGETS)
     cand = (kind.eq("text") | (kind.eq("qual") & vague & ~canonical)) & ~raw.str.contains(r"\d")
+    cand &= output & ~binary
     # a Chinese numeral ("九十五") is a number the target grammar does not read; few rows get here
     numeral = pd.Series(False, index=ind.index)
     if cand.any():
