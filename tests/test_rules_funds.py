@@ -367,9 +367,19 @@ def test_f12_accepts_rounded_converted_and_unrelated_figures(bench) -> None:
 def test_f13_info_when_the_balance_is_not_explained(bench) -> None:
     s = bench.national()
     s["tables"]["funds"][1]["note"] = "年中追加20万元（临财教〔2024〕35号）。"
+    s["tables"]["funds"][1]["executed"] = 285.0  # 15 of 300 left: 5 %, above the 90 % line
     result = bench.check(s, only={"F13"})
     rows = assert_fires(result, "F13", cell="F7", severity="info", count=1)
-    assert (rows.iloc[0]["observed"], rows.iloc[0]["stake"]) == (5.4, 5.4)
+    assert (rows.iloc[0]["observed"], rows.iloc[0]["stake"]) == (15.0, 15.0)
+
+
+def test_f13_quiet_on_a_small_balance_nobody_mentions_or_below_the_line(bench) -> None:
+    s = bench.national()  # 5.4 of 300 left (1.8 %): not worth a line of its own
+    s["tables"]["funds"][1]["note"] = "年中追加20万元（临财教〔2024〕35号）。"
+    assert_quiet(bench.check(s, only={"F13"}), "F13")
+    s["tables"]["funds"][1]["executed"] = 240.0  # 80 %: F08 asks for the reason already
+    result = bench.check(s, only={"F13"})
+    assert_quiet(result, "F13")
 
 
 def test_f13_quiet_when_the_balance_is_explained_with_an_amount(bench) -> None:

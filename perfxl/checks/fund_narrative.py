@@ -323,6 +323,10 @@ def f12_narrative_figures(ctx: Ctx) -> pd.DataFrame:
     )
 
 
+# a balance this share of the budget is worth explaining even when nobody mentions it
+MATERIAL_BALANCE_SHARE = 0.03
+
+
 @rule(
     "F13",
     "info",
@@ -343,8 +347,17 @@ def f13_balance_unexplained(ctx: Ctx) -> pd.DataFrame:
     if left.any():
         # an explanation is a sentence that says why (结余/节约/未执行/压缩 …) and names an
         # amount; "压缩了会议费" alone (the seed) is too vague to reconcile the balance
-        said = _subs_saying(_texts(ctx), BALANCE_WORDS, with_figure=True)
+        texts = _texts(ctx)
+        said = _subs_saying(texts, BALANCE_WORDS, with_figure=True)
         left &= ~res.index.isin(said)
+    if left.any():
+        # worth the officer's time: a material balance, or one the form talks about without
+        # its amount; below the execution line F08 already asks why
+        share = np.divide(budget - spent, budget, out=np.zeros_like(budget), where=budget > 0)
+        vague = res.index.isin(_subs_saying(texts, BALANCE_WORDS, with_figure=False))
+        rate = res["exec_rate_calc"].to_numpy(dtype=float)
+        below = rate < ctx.cfg.execution.warn_below
+        left &= ((share >= MATERIAL_BALANCE_SHARE) | vague) & ~below
     if not left.any():
         return _no_fund_hits("budget", "spent", "den_label", "num_label")
     r = res[left].rename_axis("sub").reset_index()
