@@ -53,26 +53,18 @@ VERDICTS = ("right", "wrong", "noise", "unjudged")
 # case then fails to say so); never add one for a finding that had stopped.
 WRONG_TODAY: dict[str, str] = {
     "own_01_anhui_guichi_gonglu | F05 | E6": "全年预算数 520 − 年初 500 = 20 万元 is exactly the 上年结转资金 row (20) printed below; the change is explained on the form.",
-    "own_02_sichuan_qingshen_gengdi | I08 | C15": "补贴资金发放准确率 is the quality of the subsidy paid to farmers, which is what this subsidy project delivers; it is not money put in.",
-    "own_02_sichuan_qingshen_gengdi | I08 | C16": "补贴资金兑付时间 (≤6 月, 5 月) is the timeliness of paying the subsidy out, the project's output; not an input measure.",
     "own_02_sichuan_qingshen_gengdi | F05 | E5": "调整后预算数 1320.5 − 年初 1280 = 40.5 万元 is exactly the 上年结转资金 row the form prints (40.5); the change is explained on the form.",
     "own_03_hubei_xiaonan_xueqian | S02 | G18": "The form prints no 分值 column: weights are in the block labels (预算执行情况 20分, 绩效指标 80分), so the “下级分值合计为 0” is perfxl's misreading.",
     "own_03_hubei_xiaonan_xueqian | S04 | H5": "The execution block is worth 20分 (side label and header 得分（20分*执行率）); 20 is within its weight — perfxl assumed the national 10.",
     "own_03_hubei_xiaonan_xueqian | G01 | G19": "Recomputed total 9.2 is a misreading (indicator scores dropped for want of a 分值 column); 18.4 + 80 = 98.4 is still 优, so the printed grade is right.",
     "own_03_hubei_xiaonan_xueqian | S05 | | 必填项为空：本表共 8 处：必填项「分值（普惠性幼儿园覆盖率": "The eight “分值 blank” cells do not exist on this layout: Hubei prints no 分值 column and carries the weights in the 20分/80分 block labels.",
     "own_04_yunnan_lancang_gongwei | N05 | C24": "C24 is 其他需要说明事项 (“无” is a normal answer there), not a 存在问题及改进措施 section; the national form has none.",
-    "own_06_henan_zhoukou_nongji | I08 | C16": "补贴资金兑付及时率 is how promptly the 农机购置补贴 reaches buyers, the project's output; it does not measure money put in.",
-    "own_07_jiangxi_ganzhou_jineng | I08 | C19": "补贴资金按时拨付率 is the timely payment of the training subsidy, the service this project delivers; not money put in.",
     "own_07_jiangxi_ganzhou_jineng | F05 | D6": "全年预算数 2150 − 年初 2000 = 150 万元 is exactly the 上年结转资金 row (150) printed below; the change is explained on the form.",
-    "own_09_zhejiang_lishui_shengtai | I11 | E16": "“按期完成” answers the deadline target “2022年12月底前” (met); an officer judges it at once, so completion can be judged.",
     "own_13_hebei_baoding_gaizao | F06 | D6": "Sources do add up: 当年财政拨款 3200 + 上年结转资金 450 = 3650; perfxl took the 其中：中央/省级 breakdown rows as ending the sources.",
     "own_13_hebei_baoding_gaizao | F06 | E6": "3091.2 + 450 = 3541.2 as printed; the 其中 rows (2330 + 761.2) break 当年财政拨款 down and are not extra sources.",
     "own_13_hebei_baoding_gaizao | F05 | D6": "全年预算数 3650 − 年初 3200 = 450 万元 is exactly the 上年结转资金 row (450); explained on the form.",
-    "own_14_fujian_sanming_shengtai | I08 | C15": "补偿资金兑付准确率 is the accuracy of compensation paid to forest owners, the very output of a 生态效益补偿 project.",
-    "own_14_fujian_sanming_shengtai | I08 | C16": "资金兑付及时率 here is the timely payment of compensation to forest owners, the project's output; not money put in.",
     "own_15_shaanxi_yanan_xianjie | F05 | D8": "全年预算数 6020 − 年初 5600 = 420 万元 is exactly the 上年结转资金 row (420); explained on the form.",
     "own_20_heilongjiang_qiqihar_liangku | N05 | C22": "C22 is 其他需要说明事项, where “无” is a normal answer; it is not a 存在问题及改进措施 section.",
-    "own_22_ningxia_guyuan_xiaoqu | I11 | G19": "“已建立” answers the target “建立”: completion is plain to judge (met).",
     "real_07_yunnan_yongde | N05 | C25": "C25 is 其他需要说明事项, where “无” is a normal answer; not a 存在问题及改进措施 section.",
 }
 

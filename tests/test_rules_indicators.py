@@ -251,10 +251,18 @@ def test_i08_inputs_listed_as_outputs(bench) -> None:
 def test_i08_quiet_on_how_money_is_handled_and_on_cost_indicators(bench) -> None:
     s = bench.national()
     indicator(s, 0)["name"] = "经费支出合规性"
-    indicator(s, 1)["name"] = "经费审批流程规范性"
+    indicator(s, 1)["name"] = "补贴资金发放准确率"  # paying the subsidy out is the output
     indicator(s, 2).update(level2="成本指标", name="资金执行在预算范围内")
     result = bench.check(s, only={"I08"})
     assert_quiet(result, "I08")
+
+
+def test_i09_quiet_where_the_direction_changes_nothing(bench) -> None:
+    s = bench.national()
+    indicator(s, 0).update(direction=None, target="1200", actual="1200")  # met exactly
+    indicator(s, 1).update(direction=None, target="100%", actual="98%")  # a 100 % target
+    result = bench.check(s, only={"I09"})
+    assert_quiet(result, "I09")
 
 
 def test_i09_bare_number_without_direction(bench) -> None:
@@ -305,6 +313,14 @@ def test_i11_actual_cannot_be_judged(bench) -> None:
     assert _cells(result, "I11") == {"G19", "G16", "G14"}
     assert "“空白”" in _one(result, "I11", "G19")["message"]
     assert _one(result, "I11", "G14")["expected"] == "≥1200"
+
+
+def test_i11_quiet_when_a_yes_no_target_is_answered(bench) -> None:
+    s = bench.national()
+    indicator(s, 5).update(target="建立", actual="已建立")  # set up: plainly met
+    indicator(s, 4).update(target="明显改善", actual="明显改善")  # met as printed (I07's vague)
+    result = bench.check(s, only={"I11"})
+    assert_quiet(result, "I11")
 
 
 def test_i12_bounded_rate_above_100_or_below_0(bench) -> None:

@@ -32,6 +32,11 @@ from perfxl.spec.lists import LEVEL2_PARENT
 CANONICAL_QUAL = ("达成年度指标", "达成预期指标")  # the national wording; "部分/未" contain it
 VAGUE_WORDS = ("进一步", "有效", "明显", "显著", "良好", "提升", "加强", "稳步", "提高", "改善")
 INPUT_WORDS = "资金|预算|经费|投入"
+# answers of a yes/no or deadline target: 已建立, 按期完成, 未发生 tell whether it was met
+BINARY_ACTUALS = (
+    r"(?:是|否|已?建立|已?建成|已?完成|按期完成|按时完成|如期完成|全部完成|未完成|未建立"
+    r"|达标|未达标|合格|通过|实现|未发生|无|未超过?\S{0,12}|不超过?\S{0,12})"
+)
 # targets met or not, nothing in between: measurable without a number
 BINARY_TARGETS = (
     r"(?:是|已?建立|已?建成|已?完成|按期完成|按时完成|全部完成|如期完成|达标|合格|通过|实现"
@@ -40,6 +45,9 @@ BINARY_TARGETS = (
 # an indicator of how money is handled (经费支出合规性, 经费审批流程规范性, 资金公示) is a
 # compliance or process indicator, not money put in
 PROCESS_WORDS = "合规|规范|流程|制度|审批|审核|监管|管理|公开|公示|违规|违纪"
+# paying a subsidy or compensation out (补贴资金发放准确率, 补偿资金兑付及时率) is what a subsidy
+# project delivers: its output, not money put in
+PAYOUT_WORDS = "发放|兑付|补贴|补偿|补助|救助|奖励"
 MONEY_UNIT_RE = r"(?:^|[\d\s.,，(（])(?:千|万|百万|千万|亿)?元"
 
 
@@ -193,7 +201,8 @@ def i08_input_as_output(ctx: Ctx) -> pd.DataFrame:
         return _no_indicator_hits("sheet cell observed name level2")
     names = as_text(ind["name"])
     cost = level2.str.contains("成本")
-    name_input = names.str.contains(INPUT_WORDS) & ~names.str.contains(PROCESS_WORDS) & ~cost
+    handled = names.str.contains(PROCESS_WORDS) | names.str.contains(PAYOUT_WORDS)
+    name_input = names.str.contains(INPUT_WORDS) & ~handled & ~cost
     # a 成本指标 is measured in money by nature; elsewhere a money unit betrays an input
     money_text = (
         as_text(ind["target_raw"]) + " " + as_text(ind["unit"]) + " " + as_text(ind["t_unit"])
@@ -248,6 +257,13 @@ def _best_band(ctx: Ctx, rows: pd.DataFrame) -> pd.Series:
 def i09_direction(ctx: Ctx) -> pd.DataFrame:
     ind = ctx.indicators
     default = _eq(ctx, "direction_how", "default") & _isin(ctx, "t_kind", QUANT_TARGETS)
+    if default.any():
+        # an actual equal to its target, or a 100 % target, is judged the same either way: the
+        # direction read into it changes nothing the officer would see
+        t = _numc(ctx, "t_value").to_numpy(dtype=float)
+        a = _numc(ctx, "a_value").to_numpy(dtype=float)
+        pct = ind["t_percent"].fillna(False).astype(bool).to_numpy()
+        default = default & ~(np.isclose(a, t) | (pct & np.isclose(t, 100.0)))
     # an optimum range read off a closed 优 band is a guess the unit should confirm (domain d.1 #4)
     by_tiers = _eq(ctx, "direction_how", "tiers") & _eq(ctx, "direction", "range")
     bad = default | by_tiers
@@ -287,7 +303,11 @@ def i11_actual_unreadable(ctx: Ctx) -> pd.DataFrame:
     numeric_target = _isin(ctx, "t_kind", QUANT_TARGETS) & ~qual_target
     measurable = _isin(ctx, "t_kind", MEASURABLE_TARGETS) | qual_target
     empty_qual = qual_target & _eq(ctx, "a_kind", "empty")
-    unreadable = measurable & _eq(ctx, "a_kind", "text")
+    actual = as_text(ind["actual_raw"]).str.strip()
+    answered = actual.str.fullmatch(BINARY_ACTUALS).to_numpy() | (
+        actual.to_numpy() == as_text(ind["target_raw"]).str.strip().to_numpy()
+    )
+    unreadable = measurable & _eq(ctx, "a_kind", "text") & ~answered
     words_for_number = numeric_target & _eq(ctx, "a_kind", "qual")
     bad = empty_qual | unreadable | words_for_number
     if not bad.any():
