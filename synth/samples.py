@@ -47,6 +47,10 @@ def build_sample(sample: Mapping[str, Any], path: str | os.PathLike[str]) -> Pat
     layout = sample.get("layout", "template")
     if layout == "template":
         return build_template_workbook(sample, path)
+    if sample.get("profile") == "department2020":
+        from synth.department import build_foreign_department
+
+        return build_foreign_department(sample, path)
     from synth.foreign import build_foreign_workbook
 
     return build_foreign_workbook(sample, path)

@@ -12,9 +12,13 @@ from perfxl.checks.completeness import partial_subs
 from perfxl.checks.config import Config
 from perfxl.checks.units import compare_units
 from perfxl.model.frames import Frames
+from perfxl.spec import NATIONAL_STYLE
 
 NATIONAL_MEASURES = ("initial_budget", "annual_budget", "executed")
 HAINAN_MEASURES = ("planned", "arrived", "used")
+# lines that break another line down (人员经费 and 公用经费 are 基本支出's, department2020): never
+# added to the other sources when the total row is left blank
+BREAKDOWN_SOURCES = ("personnel", "public")
 
 
 def fund_matrix(funds: pd.DataFrame) -> pd.DataFrame:
@@ -41,13 +45,15 @@ def measure_totals(
         return {ms: (blank, np.full(n, "total", dtype=object)) for ms in measures}
     values = m.reindex(index).to_numpy(dtype=float, na_value=np.nan)
     measure_of = m.columns.get_level_values(0).to_numpy()
-    is_total = m.columns.get_level_values(1).to_numpy() == "total"
+    source_of = m.columns.get_level_values(1).to_numpy()
+    is_total = source_of == "total"
+    part = ~is_total & ~np.isin(source_of, BREAKDOWN_SOURCES)
     out = {}
     for ms in measures:
         mine = measure_of == ms
         total = values[:, mine & is_total]
         total = total[:, 0] if total.shape[1] else np.full(n, np.nan)
-        sources = values[:, mine & ~is_total]
+        sources = values[:, mine & part]
         # Σ with min_count=1: all blank is NaN, not 0 (same order of addition as DataFrame.sum)
         parts = np.where(np.isnan(sources).all(axis=1), np.nan, np.nansum(sources, axis=1))
         with np.errstate(invalid="ignore"):
@@ -94,7 +100,7 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     p = frames.projects.set_index("sub")
     idx = p.index
     col: dict[str, Any] = {"profile": p["profile"]}
-    nat = p["profile"].eq("national2020")
+    nat = p["profile"].isin(NATIONAL_STYLE)  # national2020 and department2020
     col.update(_fund_columns(frames, cfg, idx, nat))
     col.update(_exec_columns(frames, cfg, p, nat, col["exec_rate_calc"]))
     ind_columns, na_any = _indicator_columns(frames, idx)

@@ -263,6 +263,7 @@ def run_checks(
         if only is None
         else set(only) | {a for r in only if r in RULES for a in RULES[r].after}
     )
+    views: dict[frozenset[str], Ctx] = {}
     for rule_id in order:
         info = RULES[rule_id]
         if info.check is None or (needed is not None and rule_id not in needed):
@@ -270,8 +271,9 @@ def run_checks(
         if info.scope not in ("batch", "department") and not present & set(info.profiles):
             continue  # a hainan-only rule has nothing to look at in a national batch, and vice versa
         try:
-            table = info.check(ctx)
-            ctx.cache[f"hits:{rule_id}"] = table
+            table = info.check(_scoped(ctx, info, views))
+            for c in (ctx, *views.values()):
+                c.cache[f"hits:{rule_id}"] = table
             if only is None or rule_id in only:
                 found.extend(to_findings(rule_id, table))
         except Exception as exc:
@@ -300,6 +302,29 @@ def run_checks(
             else 0
         )
     return CheckResult(table, full, work, sort_findings(details))
+
+
+# Profiles a rule sees the forms of only when it names them in its `profiles`: a rule written for
+# the project forms must not judge a 部门整体支出 form (its funds split into 基本支出 and its
+# lines, its own blocks) it was never written for.
+OPT_IN_PROFILES = frozenset({"department2020"})
+
+
+def _scoped(ctx: Ctx, info: Any, views: dict[frozenset[str], Ctx]) -> Ctx:
+    """The context a rule runs on: the batch, less the submissions of opt-in profiles the rule
+    does not name (one such view per set of hidden profiles, built when first needed)."""
+    hidden = frozenset((ctx.present & OPT_IN_PROFILES) - set(info.profiles))
+    if not hidden:
+        return ctx
+    view = views.get(hidden)
+    if view is None:
+        p = ctx.projects
+        keep = set(p.loc[~p["profile"].isin(list(hidden)), "sub"])
+        view = Ctx(_restrict(ctx.frames, keep), ctx.results[ctx.results.index.isin(keep)], ctx.cfg)
+        # the hits of the rules run so far, for the composite rules (G07) that read them
+        view.cache.update({k: v for k, v in ctx.cache.items() if str(k).startswith("hits:")})
+        views[hidden] = view
+    return view
 
 
 def sort_findings(table: pd.DataFrame) -> pd.DataFrame:

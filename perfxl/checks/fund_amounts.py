@@ -27,6 +27,7 @@ from perfxl.checks.funds import (
     _subs_saying,
     _texts,
 )
+from perfxl.spec import NATIONAL_STYLE
 
 # F05: words that show a budget adjustment is explained in the narrative fields
 ADJUST_WORDS = r"预算调整|调整预算|资金调整|调整后|追加|调增|调减|核减|追减|调剂"
@@ -84,16 +85,21 @@ def _excess(ctx: Ctx, rows: pd.DataFrame, **labels: str) -> pd.DataFrame:
     "{row}{num_label} {observed} 万元超过{den_label} {expected} 万元（超出 {diff} 万元）。",
     "{row}: {num_label} {observed} 万元 exceeds {den_label} {expected} 万元 by {diff} 万元.",
     thresholds=("tolerance.money_abs", "tolerance.money_rel", "execution.denominator"),
-    profiles=(NATIONAL,),
+    profiles=NATIONAL_STYLE,
 )
 def f03_over_budget(ctx: Ctx) -> pd.DataFrame:
     den = ctx.cfg.execution.denominator
-    return _excess(
-        ctx,
-        _pair_rows(ctx, NATIONAL, "executed", den),
-        num_label=MEASURE_ZH["executed"],
-        den_label=MEASURE_ZH[den],
-    )
+    parts = [
+        _excess(
+            ctx,
+            _pair_rows(ctx, profile, "executed", den),
+            num_label=MEASURE_ZH["executed"],
+            den_label=MEASURE_ZH[den],
+        )
+        for profile in NATIONAL_STYLE
+        if profile in ctx.present
+    ]
+    return _one_table(parts, "diff", "row", "num_label", "den_label")
 
 
 @rule(

@@ -14,9 +14,10 @@ from perfxl.checks.cells import as_floats
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
 from perfxl.model.findings import fmt_value
 from perfxl.read import grammar as parse
-from perfxl.spec import PROFILE_IDS
+from perfxl.spec import NATIONAL_STYLE, PROFILE_IDS
 
-NATIONAL, HAINAN = PROFILE_IDS  # national2020, hainan2011
+NATIONAL, HAINAN = PROFILE_IDS[:2]  # national2020, hainan2011
+DEPARTMENT = "department2020"  # 部门整体支出: its 预算执行率 row is the national one
 
 MEASURE_ZH = {
     "initial_budget": "年初预算数",
@@ -36,9 +37,13 @@ SOURCE_ZH = {
     "central": "中央财政",
     "provincial": "省财政",
     "county": "市县财政",
+    "basic": "基本支出",
+    "personnel": "人员经费",
+    "public": "公用经费",
+    "project": "项目支出",
 }
 # the national total row is printed 年度资金总额 on the form; the hainan one 合计
-TOTAL_ZH = {NATIONAL: "年度资金总额", HAINAN: "合计"}
+TOTAL_ZH = {NATIONAL: "年度资金总额", HAINAN: "合计", DEPARTMENT: "资金总额"}
 # a money figure in a text, and the end of a sentence (the F05 and F13 explanations)
 MONEY_FIGURE = r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|元)"
 SENTENCE_END = r"[。;!?]"
@@ -284,12 +289,14 @@ def _spent_cells(ctx: Ctx, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     "{item}填报为 {observed}%，按 {num} ÷ {den} 万元复核应为 {expected}%。",
     "{item} is reported as {observed}%; {num} / {den} 万元 gives {expected}%.",
     thresholds=("tolerance.rate_pp", "execution.denominator"),
+    profiles=PROFILE_IDS,
 )
 def f01_rate(ctx: Ctx) -> pd.DataFrame:
     # the rows that show a rate, as column arrays (one frame is built for the bad rows only)
     parts: list[dict[str, np.ndarray]] = []
-    if NATIONAL in ctx.present:
-        parts.append(_national_rate_rows(ctx))
+    for profile in NATIONAL_STYLE:
+        if profile in ctx.present:
+            parts.append(_national_rate_rows(ctx, profile))
     if HAINAN in ctx.present:
         parts.extend(_hainan_rate_rows(ctx))
     if not parts:
@@ -297,12 +304,13 @@ def f01_rate(ctx: Ctx) -> pd.DataFrame:
     return _misreported_rates(ctx, {k: np.concatenate([x[k] for x in parts]) for k in parts[0]})
 
 
-def _national_rate_rows(ctx: Ctx) -> dict[str, np.ndarray]:
-    """F01, national: every fund row that shows a rate (执行率 column), with its own amounts."""
+def _national_rate_rows(ctx: Ctx, profile: str = NATIONAL) -> dict[str, np.ndarray]:
+    """F01, national (and department): every fund row that shows a rate (执行率 column), with
+    its own amounts."""
     ex = ctx.frames.exec
     reported = as_floats(ex["rate_reported"])
     at = np.flatnonzero(~np.isnan(reported))
-    w = _pair_rows(ctx, NATIONAL, "executed", ctx.cfg.execution.denominator)
+    w = _pair_rows(ctx, profile, "executed", ctx.cfg.execution.denominator)
     ex_sub, ex_source = ex["sub"].to_numpy()[at], ex["source"].to_numpy()[at]
     # an inner merge of the reported rates on their fund rows (keys unique among the rows)
     pos = _find((ex_sub, ex_source), (w["sub"].to_numpy(), w["source"].to_numpy()))
@@ -390,7 +398,7 @@ def _misreported_rates(ctx: Ctx, rows: dict[str, np.ndarray]) -> pd.DataFrame:
     "The execution score is reported as {observed}; weight {weight} × rate {rate}% "
     "(capped at the weight) gives {expected}.",
     thresholds=("tolerance.score", "tolerance.score_fine", "execution.weight"),
-    profiles=(NATIONAL,),
+    profiles=NATIONAL_STYLE,
 )
 def f02_exec_score(ctx: Ctx) -> pd.DataFrame:
     res = ctx.results
@@ -400,7 +408,7 @@ def f02_exec_score(ctx: Ctx) -> pd.DataFrame:
     )
     # the tolerance is one of two: only a gap past the smaller one needs a closer look
     least = min(ctx.cfg.tolerance.score, ctx.cfg.tolerance.score_fine)
-    near = (res["profile"].to_numpy() == NATIONAL) & (gap > least + 1e-9)
+    near = np.isin(res["profile"].to_numpy(), NATIONAL_STYLE) & (gap > least + 1e-9)
     if not near.any():
         return _no_fund_hits("weight", "rate")
     r = res[near].rename_axis("sub").reset_index()
@@ -446,6 +454,7 @@ def _rate_cells(ctx: Ctx, subs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     "The execution rate is {observed}%, below {threshold}% ({unspent} 万元 unspent); "
     "the reason must be explained.",
     thresholds=("execution.warn_below",),
+    profiles=PROFILE_IDS,
 )
 def f08_low_rate(ctx: Ctx) -> pd.DataFrame:
     line = ctx.cfg.execution.warn_below
@@ -538,18 +547,20 @@ def f10_arrival_full(ctx: Ctx) -> pd.DataFrame:
     "The execution rate is {rate}% ({basis}), below {threshold}%, yet {item} has full "
     "marks {observed}/{weight}; it should score below {weight}.",
     thresholds=("execution.full_score_below", "tolerance.full_eps"),
+    profiles=PROFILE_IDS,
 )
 def f11_low_rate_full(ctx: Ctx) -> pd.DataFrame:
     line = ctx.cfg.execution.full_score_below
     res = ctx.results
     parts: list[pd.DataFrame] = []
 
-    # national: the 预算执行率 score itself
-    if NATIONAL in ctx.present:
+    # national (and department): the 预算执行率 score itself
+    if ctx.present & set(NATIONAL_STYLE):
         score = res["exec_score_reported"].to_numpy(dtype=float)
         weight = res["exec_weight"].to_numpy(dtype=float)
         rate = res["exec_rate_calc"].to_numpy(dtype=float)
-        bad = (res["profile"].to_numpy() == NATIONAL) & (rate < line - 1e-9) & ~np.isnan(score)
+        bad = np.isin(res["profile"].to_numpy(), NATIONAL_STYLE) & (rate < line - 1e-9)
+        bad &= ~np.isnan(score)
         bad &= scoring.is_full(score, weight, ctx.cfg)
         if bad.any():
             r = res[bad].rename_axis("sub").reset_index()

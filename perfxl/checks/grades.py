@@ -9,6 +9,7 @@ from perfxl.checks import scoring
 from perfxl.checks.cells import as_floats
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.model.findings import declare
+from perfxl.spec import PROFILE_IDS as ALL_PROFILES
 
 
 @rule(
@@ -20,6 +21,7 @@ from perfxl.model.findings import declare
     "填报的评价等次为“{observed}”，按复核总分 {total} 应为“{expected}”。",
     "The reported grade is {observed}; the recomputed total {total} gives {expected}.",
     thresholds=("grades.excellent", "grades.good", "grades.fair"),
+    profiles=ALL_PROFILES,
 )
 def g01_grade(ctx: Ctx) -> pd.DataFrame | None:
     p = ctx.projects
@@ -104,6 +106,7 @@ def _round(x: pd.Series | np.ndarray) -> np.ndarray:
     "Rated excellent (total {total}) although budget execution is only {observed}%, "
     "below {expected}%.",
     thresholds=("execution.excellent_below", "grades.excellent"),
+    profiles=ALL_PROFILES,
 )
 def g02_excellent_low_execution(ctx: Ctx) -> pd.DataFrame | None:
     t = _totals(ctx)

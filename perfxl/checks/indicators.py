@@ -15,14 +15,14 @@ from perfxl.checks.cells import as_numbers, as_text
 from perfxl.checks.engine import Ctx, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.checks.units import target_unit as _target_unit
 from perfxl.checks.units import unit_mismatch
-from perfxl.spec import PROFILE_IDS, get_profile
+from perfxl.spec import NATIONAL_STYLE, PROFILE_IDS, get_profile
 
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-NATIONAL = PROFILE_IDS[:1]  # national2020: rules that need the per-indicator 分值/得分 columns
+NATIONAL = NATIONAL_STYLE  # national2020, department2020: the per-indicator 分值/得分 columns
 
 # Target kinds that carry a number (or a deadline) a completion can be measured against.
 QUANT_TARGETS = ("point", "cmp", "range")

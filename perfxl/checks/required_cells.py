@@ -13,7 +13,7 @@ from perfxl.checks.cells import as_numbers
 from perfxl.checks.engine import Ctx, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.checks.structure import _first_valid, _group_ids, _profiled, _spec_cells
 from perfxl.read.values import is_na
-from perfxl.spec import get_profile
+from perfxl.spec import PROFILE_IDS, get_profile
 
 # ------------------------------------------------------------------ S05: required cells
 
@@ -244,6 +244,7 @@ def _fund_blanks(
     "required cell is blank",
     "必填项「{item}」为空。",
     "The required cell {item} is blank.",
+    profiles=PROFILE_IDS,  # read off each profile's spec: every form has its required cells
 )
 def s05_required(ctx: Ctx) -> pd.DataFrame:
     parts = _field_blanks(ctx) + _table_blanks(ctx)

@@ -12,9 +12,11 @@ import pandas as pd
 from perfxl.checks import scoring
 from perfxl.checks.cells import as_numbers
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, no_hits, rule
-from perfxl.spec import PROFILE_IDS, get_profile
+from perfxl.spec import NATIONAL_STYLE, PROFILE_IDS, get_profile
 
-NATIONAL, HAINAN = PROFILE_IDS  # national2020, hainan2011
+NATIONAL, HAINAN = PROFILE_IDS[:2]  # national2020, hainan2011
+DEPARTMENT = "department2020"  # scored as national2020 is: its S rules are those of NATIONAL_STYLE
+ALL_PROFILES = (NATIONAL, HAINAN, DEPARTMENT)
 # domain c.1 states these two as fixed numbers, not {…} thresholds; candidates for config keys
 # (`tolerance.weight`, `grades.full_marks`).
 WEIGHT_TOL = 0.01
@@ -127,11 +129,12 @@ def _group_sum(values: pd.Series, ids: np.ndarray, n: int) -> np.ndarray:
 
 
 @cached
-def _indicators(ctx: Ctx, profile: str | None = None) -> pd.DataFrame:
+def _indicators(ctx: Ctx, profile: str | tuple[str, ...] | None = None) -> pd.DataFrame:
     if profile is not None:
-        # the rows of one profile out of the full (cached) table; in a one-profile batch all rows
+        # the rows of one profile (or several) out of the full (cached) table; in a one-profile
+        # batch all rows
         ind = _indicators(ctx)
-        mine = ind["profile"].eq(profile)
+        mine = ind["profile"].isin((profile,) if isinstance(profile, str) else profile)
         return ind if mine.all() else ind[mine]
     ind = _profiled(ctx, "indicators")
     ind = ind.assign(w=as_numbers(ind["weight"]), s=as_numbers(ind["score_reported"]))
@@ -149,7 +152,7 @@ def _exec_totals(ctx: Ctx) -> pd.DataFrame:
 def _blocks(ctx: Ctx) -> pd.DataFrame:
     """National 一级 blocks: the weight printed in the label ("产出指标(50分)"), Σ of the children,
     the effective block weight (printed, else Σ) and the cells to point at."""
-    ind = _indicators(ctx, NATIONAL) if NATIONAL in ctx.present else None
+    ind = _indicators(ctx, NATIONAL_STYLE) if ctx.present & set(NATIONAL_STYLE) else None
     if ind is None or ind.empty:
         return _empty(
             ["sub", "level1", "printed", "child_sum", "n_weights", "weight", "sheet", "cell"]
@@ -180,7 +183,7 @@ _GROUP_COLUMNS = [*GROUPS[1:], "其他"]
 @cached
 def _group_weights(ctx: Ctx) -> pd.DataFrame:
     """National: per submission the 执行率/产出/效益/满意度 weights (+ 其他 for unknown 一级)."""
-    nat = ctx.projects.loc[ctx.projects["profile"].eq(NATIONAL), "sub"]
+    nat = ctx.projects.loc[ctx.projects["profile"].isin(NATIONAL_STYLE), "sub"]
     index = pd.Index(nat, name="sub")
     exec_weight = ctx.results["exec_weight"].reindex(index)
     sums = np.zeros((len(index), len(_GROUP_COLUMNS)))
@@ -293,6 +296,7 @@ def _min_score_tol(cfg: Any) -> float:
     "weights do not add up to 100",
     "一级指标分值合计为 {observed}（{parts}），应为 {expected}。",
     "The top-level weights add up to {observed} ({parts}); they should total {expected}.",
+    profiles=ALL_PROFILES,
 )
 def s01_weight_total(ctx: Ctx) -> pd.DataFrame:
     groups = _group_weights(ctx)
@@ -379,6 +383,7 @@ def _unbalanced(lv: pd.DataFrame) -> bool:
     "child weights do not add up to the parent",
     "「{parent}」的下级分值合计为 {observed}，与其设置的分值 {expected} 不符。",
     "The weights under {parent} add up to {observed}, but {parent} is set to {expected}.",
+    profiles=ALL_PROFILES,
 )
 def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
     # national: the weight printed in a 一级 label against Σ of its indicators;
@@ -407,7 +412,7 @@ def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
             else np.full(len(p), np.nan)
         )
         column_sum = pd.Series(
-            np.where(p["profile"].eq(NATIONAL), exec_w + ind_w, w3), index=p.index
+            np.where(p["profile"].isin(NATIONAL_STYLE), exec_w + ind_w, w3), index=p.index
         )
         off = reported.notna() & column_sum.notna() & ((reported - column_sum).abs() > WEIGHT_TOL)
         if off.any():
@@ -450,6 +455,7 @@ def s02_level_balance(ctx: Ctx) -> pd.DataFrame:
     "得分合计不符：各项得分之和为 {expected}，填报的总分为 {observed}。",
     "The item scores add up to {expected}, but the reported total is {observed}.",
     thresholds=("tolerance.score", "tolerance.score_fine"),
+    profiles=ALL_PROFILES,
 )
 def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     p = ctx.projects
@@ -478,7 +484,7 @@ def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     # the template's 总分 is N(exec score) + SUM(indicator scores): blanks count as 0
     nat_sum = np.where(np.isnan(e) & np.isnan(i), np.nan, np.nan_to_num(e) + np.nan_to_num(i))
     children = pd.Series(
-        np.where(p["profile"].eq(NATIONAL), nat_sum, item_s),
+        np.where(p["profile"].isin(NATIONAL_STYLE), nat_sum, item_s),
         index=p.index,
         dtype=float,
     )
@@ -511,6 +517,7 @@ def s03_score_total(ctx: Ctx) -> pd.DataFrame:
     "「{item}」得分 {observed} 不在 0 至分值 {expected} 之间。",
     "The score of {item} is {observed}, outside 0 to its weight {expected}.",
     thresholds=("tolerance.score", "tolerance.score_fine"),
+    profiles=ALL_PROFILES,
 )
 def s04_score_range(ctx: Ctx) -> pd.DataFrame:
     # (rows, sub, score, weight, item label) of indicators, the execution row and H2011 items

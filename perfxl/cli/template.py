@@ -17,7 +17,8 @@ from perfxl.spec import PROFILE_IDS
     type=click.Choice(PROFILE_IDS),
     default="national2020",
     show_default=True,
-    help="模板类型：national2020（项目支出绩效自评表）或 hainan2011（财政支出项目绩效评价报告）。",
+    help="模板类型：national2020（项目支出绩效自评表）、hainan2011（财政支出项目绩效评价报告）"
+    "或 department2020（部门整体支出绩效自评表）。",
 )
 @click.option(
     "--output",

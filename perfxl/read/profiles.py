@@ -50,6 +50,10 @@ HAINAN_MARKS = keys_of(
 
 def detect_profile(book: Book) -> str | None:
     """Guess the profile of a foreign workbook from the labels it carries."""
+    from perfxl.read.department import looks_departmental
+
+    if looks_departmental(book):
+        return "department2020"
     nat = hai = 0
     for g in book.grids:
         keys = {label_key(v) for v in g.labels().values()}
@@ -159,7 +163,11 @@ def _read_funds(
     measures: tuple[str, ...],
     sources: tuple[tuple[str, tuple[str, ...]], ...],
     with_exec: bool,
+    skip_unknown: bool = False,
+    max_rows: int = 10,
 ) -> None:
+    """The fund rows of a located table. A row no source names ends the table, unless
+    `skip_unknown` (the 部门整体 form prints 按收入性质分 lines among the ones it is read for)."""
     g = ts.grid
     value_cols = [ts.cols[m] for m in measures if m in ts.cols]
     if not value_cols:
@@ -167,9 +175,11 @@ def _read_funds(
     first_col = min(value_cols)
     seen: set[str] = set()
     misses = 0
-    for r in range(ts.data_start, min(ts.data_end, ts.data_start + 10)):
+    for r in range(ts.data_start, min(ts.data_end, ts.data_start + max_rows)):
         label = _row_label(g, r, ts, first_col)
         source = _source_of(label, sources)
+        if (source is None or source in seen) and skip_unknown:
+            continue
         if source is None or source in seen:
             if all(g.value(r, c) is None for c in value_cols):
                 misses += 1

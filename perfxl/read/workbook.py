@@ -242,6 +242,7 @@ def read_workbook(
     path: str | os.PathLike[str], display: str | None = None, sha256: str | None = None
 ) -> Submission:
     """Read one file. Never raises for bad data: problems become findings on the submission."""
+    from perfxl.read.department import read_department
     from perfxl.read.profiles import detect_profile, read_hainan, read_national
 
     t0 = time.perf_counter()
@@ -300,11 +301,12 @@ def read_workbook(
     if template and version != TEMPLATE_VERSION:
         sub.findings.append(make("R07", sub=sub.sub, observed=version, expected=TEMPLATE_VERSION))
     try:
-        ex = (
-            read_national(book, template)
-            if profile == "national2020"
-            else read_hainan(book, template)
-        )
+        reader = {
+            "national2020": read_national,
+            "hainan2011": read_hainan,
+            "department2020": read_department,
+        }[profile]
+        ex = reader(book, template)
     except Exception as exc:  # a layout we did not foresee must not stop the batch
         return fail("S11", detail=f"读取出错 {type(exc).__name__}: {exc}")
     sub.profile, sub.layout, sub.extract = profile, ex.layout, ex

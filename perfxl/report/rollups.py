@@ -35,13 +35,16 @@ _COUNTS = (
     *[f"n_{g}" for g in GRADES],
 )
 _BLANK_YEAR = 99_999
+WHOLE_DEPARTMENT = ("department2020",)  # profiles of the department-wide form, not a project's
 _BLANK = "（未填写）"
 
 
 def rollup(projects: pd.DataFrame, keys: list[str], exec_warn: float = 90.0) -> pd.DataFrame:
-    """One row per group of active projects (read and not superseded)."""
+    """One row per group of active projects (read and not superseded). A department's own
+    部门整体支出 form is not one of its projects: its budget holds theirs (domain a.3)."""
     cols = [*keys, *ROLLUP_COLUMNS]
-    p = projects[projects["status"].isin(ACTIVE_STATUSES)].copy()
+    project = ~projects["profile"].isin(WHOLE_DEPARTMENT) if "profile" in projects else True
+    p = projects[projects["status"].isin(ACTIVE_STATUSES) & project].copy()
     if p.empty:
         return pd.DataFrame(columns=cols)
     numeric = _groupable_keys(p, keys)

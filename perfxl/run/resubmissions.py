@@ -10,20 +10,29 @@ import pandas as pd
 
 
 def project_key(row: pd.Series | dict[str, Any]) -> str | None:
-    """Same 项目编码, else same 年度 + 单位 + 项目名称 (rule D02)."""
+    """Same 项目编码, else same 年度 + 单位 + 项目名称 (rule D02); a department's 部门整体支出
+    form: same 年度 + 部门 (one a year)."""
+    if row.get("profile") == "department2020":
+        dept = row.get("dept")
+        year = _year(row)
+        return f"dept:{year}|{dept}" if isinstance(dept, str) and dept else None
     code = row.get("project_code")
     if isinstance(code, str) and code.strip():
         return "code:" + code.strip()
     name, unit = row.get("project_name"), row.get("unit")
+    if isinstance(name, str) and name and isinstance(unit, str) and unit:
+        return f"name:{_year(row)}|{unit}|{name}"
+    return None
+
+
+def _year(row: pd.Series | dict[str, Any]) -> int | str:
+    """The form's year (or the one its text gives away), "" when neither is known."""
     year = (
         row.get("fiscal_year")
         if pd.notna(row.get("fiscal_year"))
         else row.get("fiscal_year_inferred")
     )
-    if isinstance(name, str) and name and isinstance(unit, str) and unit:
-        y = int(year) if year is not None and pd.notna(year) else ""
-        return f"name:{y}|{unit}|{name}"
-    return None
+    return int(year) if year is not None and pd.notna(year) else ""
 
 
 @dataclass

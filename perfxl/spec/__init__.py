@@ -241,13 +241,16 @@ def table_name(key: str) -> str:
 
 
 def get_profile(profile_id: str) -> Profile:
-    from perfxl.spec import hainan2011, national2020
+    from perfxl.spec import department2020, hainan2011, national2020
 
-    profiles = {p.id: p for p in (national2020.PROFILE, hainan2011.PROFILE)}
+    profiles = {p.id: p for p in (national2020.PROFILE, hainan2011.PROFILE, department2020.PROFILE)}
     try:
         return profiles[profile_id]
     except KeyError:
         raise KeyError(f"unknown profile {profile_id!r}; known: {', '.join(profiles)}") from None
 
 
-PROFILE_IDS = ("national2020", "hainan2011")
+PROFILE_IDS = ("national2020", "hainan2011", "department2020")
+# the profiles laid out as national2020 is: a 预算执行率 row over the funds and scored 三级
+# indicators (分值/得分), the total their sum — 部门整体支出 (department2020) is one of them
+NATIONAL_STYLE = ("national2020", "department2020")

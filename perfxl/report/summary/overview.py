@@ -10,6 +10,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from perfxl.checks.scoring import GRADES
 from perfxl.report.projects import ACTIVE_STATUSES
+from perfxl.report.rollups import WHOLE_DEPARTMENT
 from perfxl.report.run_result import RunResult
 from perfxl.report.summary.book import (
     Book,
@@ -29,9 +30,17 @@ NAME = "总览"
 CHART_MAX_DEPARTMENTS = 40
 
 
+def _active_projects(p: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The projects in the roll-up, and how many 部门整体支出 forms stand beside them (not
+    projects: a department's budget holds its projects')."""
+    active = p[p["status"].isin(ACTIVE_STATUSES)]
+    whole = active["profile"].isin(WHOLE_DEPARTMENT)
+    return active[~whole], int(whole.sum())
+
+
 def _figures(run: RunResult) -> list[tuple[str, Any, str]]:
     p = run.projects.reindex(columns=PROJECT_SOURCE)
-    active = p[p["status"].isin(ACTIVE_STATUSES)]
+    active, departments = _active_projects(p)
     sev = run.findings.reindex(columns=["severity"])["severity"].value_counts()
     status = p["status"].value_counts()
     inputs = Counter(i.status for i in run.inputs)
@@ -45,6 +54,7 @@ def _figures(run: RunResult) -> list[tuple[str, Any, str]]:
         ("输入文件", len(run.inputs), "int"),
         ("提交的工作簿", len(p), "int"),
         ("参与汇总的项目", len(active), "int"),
+        *([("部门整体自评表（不计入项目）", departments, "int")] if departments else []),
         ("　通过", int(status.get("通过", 0)), "int"),
         ("　需修改", int(status.get("需修改", 0)), "int"),
         ("无法读取", int(status.get("无法读取", 0)) + unread_files, "int"),
@@ -136,7 +146,7 @@ def _grade_distribution(book: Book, ws: Worksheet, run: RunResult) -> int:
     returns the last row of the table."""
     f = book.f
     p = run.projects.reindex(columns=PROJECT_SOURCE)
-    active = p[p["status"].isin(ACTIVE_STATUSES)]
+    active, _ = _active_projects(p)
     calc = active["grade_recomputed"].value_counts()
     rep = active["grade_reported"].value_counts()
     g0 = _TOP

@@ -30,7 +30,11 @@ from perfxl.report.summary.values import (
 )
 
 NAME = "项目汇总"
-PROFILE_ZH = {"national2020": "全国自评表2020", "hainan2011": "海南评价报告2011"}
+PROFILE_ZH = {
+    "national2020": "全国自评表2020",
+    "hainan2011": "海南评价报告2011",
+    "department2020": "部门整体自评表",
+}
 
 PROJECT_COLS = [
     Col("序号", "int", width=6),
