@@ -22,6 +22,7 @@ FAMILY_MODULES = (
     "perfxl.checks.metadata",
     "perfxl.checks.leftovers",
     "perfxl.checks.department",
+    "perfxl.checks.department_funds",
 )
 
 

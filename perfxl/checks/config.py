@@ -76,6 +76,8 @@ class Funds:
 class Department:
     min_projects: int = 5  # D04
     min_score_stdev: float = 2.0
+    basic_rate_low: float = 90.0  # F21: 基本支出 execution rate (部门整体支出 form) below this
+    basic_rate_high: float = 100.0  # F21: … or above this
 
 
 @dataclass(frozen=True)
