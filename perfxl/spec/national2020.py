@@ -343,7 +343,8 @@ SELF_EVAL = Sheet(
             f"A{GRADE_ROW + 1}",
             span=f"B{GRADE_ROW + 1}:K{GRADE_ROW + 1}",
             kind="textarea",
-            aliases=("存在问题", "改进措施", "其他需要说明事项"),
+            # not 其他需要说明事项: "无" is a normal answer there, not a missing account of problems
+            aliases=("存在问题", "改进措施"),
         ),
         Field(
             "filler",
