@@ -52,17 +52,10 @@ VERDICTS = ("right", "wrong", "noise", "unjudged")
 # Wrong findings perfxl still reports: key -> why. Remove an entry once its rule is fixed (the
 # case then fails to say so); never add one for a finding that had stopped.
 WRONG_TODAY: dict[str, str] = {
-    "own_01_anhui_guichi_gonglu | F05 | E6": "全年预算数 520 − 年初 500 = 20 万元 is exactly the 上年结转资金 row (20) printed below; the change is explained on the form.",
-    "own_02_sichuan_qingshen_gengdi | F05 | E5": "调整后预算数 1320.5 − 年初 1280 = 40.5 万元 is exactly the 上年结转资金 row the form prints (40.5); the change is explained on the form.",
     "own_03_hubei_xiaonan_xueqian | S02 | G18": "The form prints no 分值 column: weights are in the block labels (预算执行情况 20分, 绩效指标 80分), so the “下级分值合计为 0” is perfxl's misreading.",
     "own_03_hubei_xiaonan_xueqian | S04 | H5": "The execution block is worth 20分 (side label and header 得分（20分*执行率）); 20 is within its weight — perfxl assumed the national 10.",
     "own_03_hubei_xiaonan_xueqian | G01 | G19": "Recomputed total 9.2 is a misreading (indicator scores dropped for want of a 分值 column); 18.4 + 80 = 98.4 is still 优, so the printed grade is right.",
     "own_03_hubei_xiaonan_xueqian | S05 | | 必填项为空：本表共 8 处：必填项「分值（普惠性幼儿园覆盖率": "The eight “分值 blank” cells do not exist on this layout: Hubei prints no 分值 column and carries the weights in the 20分/80分 block labels.",
-    "own_07_jiangxi_ganzhou_jineng | F05 | D6": "全年预算数 2150 − 年初 2000 = 150 万元 is exactly the 上年结转资金 row (150) printed below; the change is explained on the form.",
-    "own_13_hebei_baoding_gaizao | F06 | D6": "Sources do add up: 当年财政拨款 3200 + 上年结转资金 450 = 3650; perfxl took the 其中：中央/省级 breakdown rows as ending the sources.",
-    "own_13_hebei_baoding_gaizao | F06 | E6": "3091.2 + 450 = 3541.2 as printed; the 其中 rows (2330 + 761.2) break 当年财政拨款 down and are not extra sources.",
-    "own_13_hebei_baoding_gaizao | F05 | D6": "全年预算数 3650 − 年初 3200 = 450 万元 is exactly the 上年结转资金 row (450); explained on the form.",
-    "own_15_shaanxi_yanan_xianjie | F05 | D8": "全年预算数 6020 − 年初 5600 = 420 万元 is exactly the 上年结转资金 row (420); explained on the form.",
 }
 
 

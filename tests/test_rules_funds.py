@@ -156,6 +156,14 @@ def test_f05_info_on_an_unexplained_budget_adjustment(bench) -> None:
     )
 
 
+def test_f05_quiet_when_the_rise_is_the_carry_over_printed_below(bench) -> None:
+    s = bench.national()
+    s["tables"]["funds"][1] = {"initial_budget": 280.0, "annual_budget": 280.0, "executed": 275}
+    s["tables"]["funds"][2] = {"initial_budget": None, "annual_budget": 20.0, "executed": 19.6}
+    result = bench.check(s, only={"F05"})  # 300 − 280 = the 上年结转资金 20: nothing to explain
+    assert_quiet(result, "F05")
+
+
 def test_f05_quiet_when_the_adjustment_is_explained_in_the_problems_field(bench) -> None:
     s = bench.national()
     s["tables"]["funds"][1]["note"] = "无"  # a placeholder note explains nothing …

@@ -161,6 +161,9 @@ def _unexplained_adjustments(ctx: Ctx) -> pd.DataFrame:
     noted = ex.loc[_real_note(ex["note"]), "sub"]
     said = _subs_saying(_texts(ctx), ADJUST_WORDS, with_figure=False)
     r = rows[~rows["sub"].isin(noted) & ~rows["sub"].isin(said)]
+    if not r.empty:
+        # a rise of exactly the 上年结转资金 the form prints below is the carry-over: explained
+        r = r[~_carried_over(ctx, r)]
     diff = _money((r["num"] - r["den"]).abs())
     return hits(
         r,
@@ -175,6 +178,21 @@ def _unexplained_adjustments(ctx: Ctx) -> pd.DataFrame:
         num_label=MEASURE_ZH["annual_budget"],
         den_label=MEASURE_ZH["initial_budget"],
     )
+
+
+def _carried_over(ctx: Ctx, rows: pd.DataFrame) -> np.ndarray:
+    """Rows whose 全年预算数 − 年初预算数 equals the 上年结转资金 row's (年初 blank: 0)."""
+    f = ctx.frames.funds
+    carry = f[f["source"].eq("carryover")]
+    if carry.empty:
+        return np.zeros(len(rows), dtype=bool)
+    amounts = carry.pivot_table(
+        index="sub", columns="measure", values="amount_wan", aggfunc="first"
+    ).reindex(columns=["annual_budget", "initial_budget"])
+    added = (amounts["annual_budget"] - amounts["initial_budget"].fillna(0)).reindex(rows["sub"])
+    rise = (rows["num"] - rows["den"]).to_numpy(dtype=float)
+    added = added.to_numpy(dtype=float)
+    return ~np.isnan(added) & (added > 0) & ~_apart(rise, added, ctx)
 
 
 @rule(

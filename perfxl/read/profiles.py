@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from perfxl.model.submission import Extract
@@ -157,6 +158,9 @@ def _row_label(grid: Grid, r: int, ts: TableSpot, first_value_col: int) -> str |
     return None
 
 
+_BREAKDOWN_ROW = re.compile(r"^\s*(?:其中|含)\s*[:：]?")
+
+
 def _read_funds(
     ex: Extract,
     ts: TableSpot,
@@ -175,11 +179,17 @@ def _read_funds(
     first_col = min(value_cols)
     seen: set[str] = set()
     misses = 0
+    breakdown = False
     for r in range(ts.data_start, min(ts.data_end, ts.data_start + max_rows)):
         label = _row_label(g, r, ts, first_col)
         source = _source_of(label, sources)
         if (source is None or source in seen) and skip_unknown:
             continue
+        if source is None and seen and (breakdown or _BREAKDOWN_ROW.match(label or "")):
+            # 其中：中央资金 / 省级资金 break the source above down; the sources go on below
+            breakdown = True
+            continue
+        breakdown = False
         if source is None or source in seen:
             if all(g.value(r, c) is None for c in value_cols):
                 misses += 1
