@@ -14,8 +14,8 @@ from conftest import Workbench, assert_fires, assert_quiet
 
 from perfxl.checks.config import from_mapping
 from perfxl.cli import main
+from perfxl.read.detect import detect_profile
 from perfxl.read.grid import load_book
-from perfxl.read.profiles import detect_profile
 from perfxl.read.workbook import read_workbook
 from synth.department import EXPECTED, department_example
 

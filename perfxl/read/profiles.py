@@ -49,24 +49,6 @@ HAINAN_MARKS = keys_of(
 )
 
 
-def detect_profile(book: Book) -> str | None:
-    """Guess the profile of a foreign workbook from the labels it carries."""
-    from perfxl.read.department import looks_departmental
-
-    if looks_departmental(book):
-        return "department2020"
-    nat = hai = 0
-    for g in book.grids:
-        keys = {label_key(v) for v in g.labels().values()}
-        nat += len(keys & NATIONAL_MARKS)
-        hai += len(keys & HAINAN_MARKS)
-    if nat >= 3 and nat >= hai:
-        return "national2020"
-    if hai >= 4:
-        return "hainan2011"
-    return None
-
-
 def _form_grid(book: Book, marks: frozenset[str]) -> Grid | None:
     best: tuple[int, Grid] | None = None
     for g in book.grids:
@@ -609,4 +591,4 @@ def _read_scoring(ex: Extract, st: TableSpot) -> None:
         ex.score_items.append(rec)
 
 
-__all__ = ["detect_profile", "find_label", "read_hainan", "read_national"]
+__all__ = ["find_label", "read_hainan", "read_national"]

@@ -243,7 +243,8 @@ def read_workbook(
 ) -> Submission:
     """Read one file. Never raises for bad data: problems become findings on the submission."""
     from perfxl.read.department import read_department
-    from perfxl.read.profiles import detect_profile, read_hainan, read_national
+    from perfxl.read.detect import detect_profile
+    from perfxl.read.profiles import read_hainan, read_national
 
     t0 = time.perf_counter()
     path = Path(path)
