@@ -252,9 +252,16 @@ def test_i08_quiet_on_how_money_is_handled_and_on_cost_indicators(bench) -> None
     s = bench.national()
     indicator(s, 0)["name"] = "经费支出合规性"
     indicator(s, 1)["name"] = "补贴资金发放准确率"  # paying the subsidy out is the output
-    indicator(s, 2).update(level2="成本指标", name="资金执行在预算范围内")
+    indicator(s, 2).update(level2="成本指标", name="生均公用经费标准")  # a cost is money
     result = bench.check(s, only={"I08"})
     assert_quiet(result, "I08")
+
+
+def test_i08_fires_on_a_cost_that_restates_budget_execution(bench) -> None:
+    s = bench.national()
+    indicator(s, 3).update(level2="成本指标", name="资金执行在预算范围内")  # the 执行率 again
+    result = bench.check(s, only={"I08"})
+    assert_fires(result, "I08", cell="C17", count=1)
 
 
 def test_i09_quiet_where_the_direction_changes_nothing(bench) -> None:

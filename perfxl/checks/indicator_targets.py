@@ -48,6 +48,9 @@ PROCESS_WORDS = "合规|规范|流程|制度|审批|审核|监管|管理|公开|
 # paying a subsidy or compensation out (补贴资金发放准确率, 补偿资金兑付及时率) is what a subsidy
 # project delivers: its output, not money put in
 PAYOUT_WORDS = "发放|兑付|补贴|补偿|补助|救助|奖励"
+# a "cost" that only restates budget execution (资金执行在预算范围内, 资金支付完成率) is the
+# 执行率 again, not a cost of the output: flagged even under 成本指标
+RESTATED_EXECUTION = "资金执行|预算执行|资金支付完成|支付完成率|在预算范围内|预算控制"
 MONEY_UNIT_RE = r"(?:^|[\d\s.,，(（])(?:千|万|百万|千万|亿)?元"
 
 
@@ -203,6 +206,7 @@ def i08_input_as_output(ctx: Ctx) -> pd.DataFrame:
     cost = level2.str.contains("成本")
     handled = names.str.contains(PROCESS_WORDS) | names.str.contains(PAYOUT_WORDS)
     name_input = names.str.contains(INPUT_WORDS) & ~handled & ~cost
+    name_input |= names.str.contains(RESTATED_EXECUTION)
     # a 成本指标 is measured in money by nature; elsewhere a money unit betrays an input
     money_text = (
         as_text(ind["target_raw"]) + " " + as_text(ind["unit"]) + " " + as_text(ind["t_unit"])
