@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from perfxl.model.submission import Extract
@@ -229,10 +230,37 @@ def _read_funds(
             ex.exec.append(rec)
 
 
-def read_national(book: Book, template: bool) -> Extract:
-    profile = get_profile("national2020")
+@dataclass(frozen=True)
+class ScoredForm:
+    """What differs between the scored forms of the 2020 family (project, department-wide):
+    read the same way otherwise — funds table, indicator table, fields, totals."""
+
+    profile_id: str
+    marks: frozenset[str]  # labels that tell its sheet when the funds table is not found
+    funds_end: tuple[str, ...]  # labels below the funds table
+    org_keys: tuple[str, ...]  # the organisation fields to normalise
+    sources: tuple[tuple[str, tuple[str, ...]], ...]  # fund row label words -> source key
+    skip_unknown: bool = False  # pass over fund rows no source names (else they end the table)
+    fund_rows: int = 10
+    satisfaction_expected: bool = True  # a cut form is missing its 满意度 block if it has none
+
+
+FUND_MEASURES = ("initial_budget", "annual_budget", "executed")
+_INDICATOR_END = (
+    "总分",
+    "合计",
+    "自评等次",
+    "评价等次",
+    "自评等级",
+    "自评结论",
+    "存在问题及改进措施",
+)
+
+
+def read_scored_form(book: Book, template: bool, form_kind: ScoredForm) -> Extract:
+    profile = get_profile(form_kind.profile_id)
     sheet = profile.sheet("self_eval")
-    ex = Extract("national2020", "template" if template else "foreign")
+    ex = Extract(form_kind.profile_id, "template" if template else "foreign")
     funds_t = locate_table(
         book,
         sheet,
@@ -241,9 +269,9 @@ def read_national(book: Book, template: bool) -> Extract:
         None,
         min_hits=2,
         required=(("annual_budget", "initial_budget"), "executed"),
-        end_labels=("年度总体目标", "绩效指标", "一级指标", "总体目标"),
+        end_labels=form_kind.funds_end,
     )
-    form = funds_t.grid if funds_t else _form_grid(book, NATIONAL_MARKS)
+    form = funds_t.grid if funds_t else _form_grid(book, form_kind.marks)
     ind_t = locate_table(
         book,
         sheet,
@@ -252,15 +280,7 @@ def read_national(book: Book, template: bool) -> Extract:
         form,
         min_hits=4,
         required=("name",),
-        end_labels=(
-            "总分",
-            "合计",
-            "自评等次",
-            "评价等次",
-            "自评等级",
-            "自评结论",
-            "存在问题及改进措施",
-        ),
+        end_labels=_INDICATOR_END,
     )
     read_fields(ex, book, profile, sheet, template, form)
     if ex.project.get("fiscal_year") is None:
@@ -271,25 +291,13 @@ def read_national(book: Book, template: bool) -> Extract:
             if ref:
                 ex.refs["fiscal_year"] = ref
     _split_codes(ex)
-    _org_names(ex, ("unit", "dept"))
+    _org_names(ex, form_kind.org_keys)
     ex.project["grade_reported_raw"] = ex.project.get("grade_reported")
     ex.project["grade_reported"] = parse.parse_grade(ex.project.get("grade_reported_raw"))
     if funds_t is None:
         ex.missing_blocks.append("funds")
     else:
-        record_headers(ex, "funds", funds_t)
-        if "annual_budget" not in funds_t.cols:
-            # 年初预算数（A）| 全年执行数（B）| 执行率（B/A）: the form's own denominator
-            stand_in(ex, funds_t, "annual_budget", "initial_budget")
-        if not template:
-            ex.money_unit = money_unit_near(funds_t.grid, funds_t) or "万元"
-        _read_funds(
-            ex,
-            funds_t,
-            ("initial_budget", "annual_budget", "executed"),
-            NATIONAL_FUND_SOURCES,
-            with_exec=True,
-        )
+        _scored_funds(ex, funds_t, template, form_kind)
     if ind_t is None:
         ex.missing_blocks.append("indicators")
     else:
@@ -297,7 +305,7 @@ def read_national(book: Book, template: bool) -> Extract:
         ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
         if not template:
             _totals_from_end_row(ex, ind_t, "weight", "score")
-        _national_completeness(ex, ind_t, template)
+        _completeness(ex, ind_t, template, form_kind.satisfaction_expected)
     if "funds" in ex.missing_blocks and "indicators" not in ex.missing_blocks:
         # the indicators alone can still be checked: a cut form, not an unreadable one
         ex.missing_blocks.remove("funds")
@@ -305,18 +313,50 @@ def read_national(book: Book, template: bool) -> Extract:
     return ex
 
 
-def _national_completeness(ex: Extract, ind_t: TableSpot, template: bool) -> None:
+def _scored_funds(ex: Extract, ts: TableSpot, template: bool, form_kind: ScoredForm) -> None:
+    record_headers(ex, "funds", ts)
+    if "annual_budget" not in ts.cols:
+        # 年初预算数（A）| 全年执行数（B）| 执行率（B/A）: the form's own denominator
+        stand_in(ex, ts, "annual_budget", "initial_budget")
+    if not template:
+        ex.money_unit = money_unit_near(ts.grid, ts) or "万元"
+    _read_funds(
+        ex,
+        ts,
+        FUND_MEASURES,
+        form_kind.sources,
+        with_exec=True,
+        skip_unknown=form_kind.skip_unknown,
+        max_rows=form_kind.fund_rows,
+    )
+
+
+def _completeness(ex: Extract, ind_t: TableSpot, template: bool, satisfaction: bool) -> None:
     """Say what the form lacks: no 分值/得分 columns (an unscored form), or a table cut short (no
-    总分 row and no 满意度 block) — totals, grades and weight sums are not judged on half a form."""
+    总分 row, nor the 满意度 block it should have) — totals, grades and weight sums are not
+    judged on half a form."""
     ex.project["scored"] = template or "weight" in ind_t.cols or "score" in ind_t.cols
     if template:
         return
     has_total = any(ex.project.get(k) is not None for k in ("total_reported", "weight_total"))
     if not has_total and ex.project["scored"]:
         levels = {i.get("level1") for i in ex.indicators}
-        if "满意度指标" not in levels:
+        if satisfaction and "满意度指标" not in levels:
             ex.incomplete.append("satisfaction")
         ex.incomplete.append("total")
+
+
+NATIONAL_FORM = ScoredForm(
+    "national2020",
+    NATIONAL_MARKS,
+    ("年度总体目标", "绩效指标", "一级指标", "总体目标"),
+    ("unit", "dept"),
+    NATIONAL_FUND_SOURCES,
+)
+
+
+def read_national(book: Book, template: bool) -> Extract:
+    return read_scored_form(book, template, NATIONAL_FORM)
 
 
 _TOTAL_ROW = keys_of(("总分", "合计", "总计"))

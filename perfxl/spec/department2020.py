@@ -8,6 +8,7 @@ from __future__ import annotations
 from perfxl.spec import Column, Const, Default, Field, Formula, Profile, Sheet, Table
 from perfxl.spec.lists import COMMON_LISTS
 from perfxl.spec.national2020 import INDICATORS as NATIONAL_INDICATORS
+from perfxl.spec.national2020 import closing_fields
 
 PROFILE_ID = "department2020"
 
@@ -21,11 +22,6 @@ IND_FIRST, IND_ROWS = IND_HEADER + 1, 40
 IND_LAST = IND_FIRST + IND_ROWS - 1  # 53
 TOTAL_ROW = IND_LAST + 1  # 54
 GRADE_ROW = TOTAL_ROW + 1
-
-_GRADE = (
-    f'=IF(ISNUMBER(I{TOTAL_ROW}),IF(I{TOTAL_ROW}>=90,"优",IF(I{TOTAL_ROW}>=80,"良",'
-    f'IF(I{TOTAL_ROW}>=60,"中","差"))),"")'
-)
 
 # 一级 blocks of a department-wide form: the project form's four and the department's own two
 DEPARTMENT_LISTS: dict[str, tuple[str, ...]] = {
@@ -308,44 +304,7 @@ SELF_EVAL = Sheet(
             kind="textarea",
             required=True,
         ),
-        Field(
-            "weight_total",
-            "总分",
-            f"H{TOTAL_ROW}",
-            f"A{TOTAL_ROW}",
-            label_span=f"A{TOTAL_ROW}:G{TOTAL_ROW}",
-            kind="score",
-            formula=Formula(f"=N(G{FUNDS_FIRST})+SUM(H{IND_FIRST}:H{IND_LAST})"),
-        ),
-        Field(
-            "total_reported",
-            "总分",
-            f"I{TOTAL_ROW}",
-            f"A{TOTAL_ROW}",
-            label_span=f"A{TOTAL_ROW}:G{TOTAL_ROW}",
-            kind="score",
-            formula=Formula(f"=N(I{FUNDS_FIRST})+SUM(I{IND_FIRST}:I{IND_LAST})"),
-            aliases=("合计", "总得分"),
-        ),
-        Field(
-            "grade_reported",
-            "自评等次",
-            f"H{GRADE_ROW}",
-            f"A{GRADE_ROW}",
-            span=f"H{GRADE_ROW}:K{GRADE_ROW}",
-            label_span=f"A{GRADE_ROW}:G{GRADE_ROW}",
-            formula=Formula(_GRADE),
-            aliases=("自评等级", "评价等次", "评价等级", "自评结果", "评价结论"),
-        ),
-        Field(
-            "problems",
-            "存在问题及改进措施",
-            f"B{GRADE_ROW + 1}",
-            f"A{GRADE_ROW + 1}",
-            span=f"B{GRADE_ROW + 1}:K{GRADE_ROW + 1}",
-            kind="textarea",
-            aliases=("存在问题", "改进措施", "其他需要说明事项"),
-        ),
+        *closing_fields(FUNDS_FIRST, IND_FIRST, IND_LAST, TOTAL_ROW, GRADE_ROW),
     ),
     tables=(FUNDS, INDICATORS),
     notes=((f"A{GOAL_ROW}:A{GOAL_ROW + 1}", "年度总体目标"),),

@@ -10,7 +10,59 @@ IND_LAST = IND_FIRST + IND_ROWS - 1
 TOTAL_ROW = IND_LAST + 1  # 54
 GRADE_ROW = TOTAL_ROW + 1
 
-_GRADE = f'=IF(ISNUMBER(I{TOTAL_ROW}),IF(I{TOTAL_ROW}>=90,"优",IF(I{TOTAL_ROW}>=80,"良",IF(I{TOTAL_ROW}>=60,"中","差"))),"")'
+
+def grade_formula(total_row: int) -> str:
+    """The 自评等次 the template computes from the 总分 in column I."""
+    t = f"I{total_row}"
+    return f'=IF(ISNUMBER({t}),IF({t}>=90,"优",IF({t}>=80,"良",IF({t}>=60,"中","差"))),"")'
+
+
+def closing_fields(
+    exec_row: int, ind_first: int, ind_last: int, total_row: int, grade_row: int
+) -> tuple[Field, ...]:
+    """总分 (weight and score), 自评等次 and 存在问题及改进措施 under the indicator table: the same
+    on every scored form of the 2020 family, only the rows differ."""
+    return (
+        Field(
+            "weight_total",
+            "总分",
+            f"H{total_row}",
+            f"A{total_row}",
+            label_span=f"A{total_row}:G{total_row}",
+            kind="score",
+            formula=Formula(f"=N(G{exec_row})+SUM(H{ind_first}:H{ind_last})"),
+        ),
+        Field(
+            "total_reported",
+            "总分",
+            f"I{total_row}",
+            f"A{total_row}",
+            label_span=f"A{total_row}:G{total_row}",
+            kind="score",
+            formula=Formula(f"=N(I{exec_row})+SUM(I{ind_first}:I{ind_last})"),
+            aliases=("合计", "总得分"),
+        ),
+        Field(
+            "grade_reported",
+            "自评等次",
+            f"H{grade_row}",
+            f"A{grade_row}",
+            span=f"H{grade_row}:K{grade_row}",
+            label_span=f"A{grade_row}:G{grade_row}",
+            formula=Formula(grade_formula(total_row)),
+            aliases=("自评等级", "评价等次", "评价等级", "自评结果", "评价结论"),
+        ),
+        Field(
+            "problems",
+            "存在问题及改进措施",
+            f"B{grade_row + 1}",
+            f"A{grade_row + 1}",
+            span=f"B{grade_row + 1}:K{grade_row + 1}",
+            kind="textarea",
+            # not 其他需要说明事项: "无" is a normal answer there, not a missing account of problems
+            aliases=("存在问题", "改进措施"),
+        ),
+    )
 
 
 def _rate(r: int) -> Formula:
@@ -307,45 +359,7 @@ SELF_EVAL = Sheet(
             kind="textarea",
             required=True,
         ),
-        Field(
-            "weight_total",
-            "总分",
-            f"H{TOTAL_ROW}",
-            f"A{TOTAL_ROW}",
-            label_span=f"A{TOTAL_ROW}:G{TOTAL_ROW}",
-            kind="score",
-            formula=Formula(f"=N(G7)+SUM(H{IND_FIRST}:H{IND_LAST})"),
-        ),
-        Field(
-            "total_reported",
-            "总分",
-            f"I{TOTAL_ROW}",
-            f"A{TOTAL_ROW}",
-            label_span=f"A{TOTAL_ROW}:G{TOTAL_ROW}",
-            kind="score",
-            formula=Formula(f"=N(I7)+SUM(I{IND_FIRST}:I{IND_LAST})"),
-            aliases=("合计", "总得分"),
-        ),
-        Field(
-            "grade_reported",
-            "自评等次",
-            f"H{GRADE_ROW}",
-            f"A{GRADE_ROW}",
-            span=f"H{GRADE_ROW}:K{GRADE_ROW}",
-            label_span=f"A{GRADE_ROW}:G{GRADE_ROW}",
-            formula=Formula(_GRADE),
-            aliases=("自评等级", "评价等次", "评价等级", "自评结果", "评价结论"),
-        ),
-        Field(
-            "problems",
-            "存在问题及改进措施",
-            f"B{GRADE_ROW + 1}",
-            f"A{GRADE_ROW + 1}",
-            span=f"B{GRADE_ROW + 1}:K{GRADE_ROW + 1}",
-            kind="textarea",
-            # not 其他需要说明事项: "无" is a normal answer there, not a missing account of problems
-            aliases=("存在问题", "改进措施"),
-        ),
+        *closing_fields(7, IND_FIRST, IND_LAST, TOTAL_ROW, GRADE_ROW),
         Field(
             "filler",
             "填报人",
