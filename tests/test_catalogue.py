@@ -45,6 +45,7 @@ EMITTED_ELSEWHERE = {
     "S13",
     "S14",
     "S15",
+    "S16",
     "S99",
     "D06",
 }

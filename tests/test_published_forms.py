@@ -33,10 +33,7 @@ FIXTURES: dict[str, Path] = {p.stem: p for p in sorted(FIXTURE_DIR.glob("*.json"
 TOLERANCE = 0.01
 
 # Fixtures perfxl does not read right today, with what goes wrong (see the printed table).
-KNOWN_GAPS: dict[str, str] = {
-    "real_14_hainan_shangwuting": "funds printed as rows "
-    "计划投资额/实际到位资金/实际使用情况 with 合计 | 其中：sources columns are not read",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 # Header and label words units print that the fixtures must carry (the reader has to map them).
 REQUIRED_WORDS = {

@@ -279,7 +279,10 @@ def f06_source_sum(ctx: Ctx) -> pd.DataFrame:
     total, parts, filled = amount[at], parts_of[group[at]], filled_of[group[at]]
     mismatch = ~np.isnan(total) & (filled > 0)
     mismatch &= _apart(np.nan_to_num(total, nan=0.0), parts, ctx)
-    missing = (total > ctx.cfg.tolerance.money_abs) & (filled == 0)
+    # a total with no source filled is a gap where the form asks for the breakdown cell by
+    # cell (the template); a unit's own layout may print the total alone
+    asked = a["layout"].to_numpy()[at] == "template"
+    missing = (total > ctx.cfg.tolerance.money_abs) & (filled == 0) & asked
     sel = mismatch | missing
     if not sel.any():
         return _no_fund_hits("severity", "measure", "filled", "parts")

@@ -112,6 +112,7 @@ def _amounts(ctx: Ctx) -> pd.DataFrame:
         p = ctx.projects
         at = ctx.project_pos(cols["sub"])
         cols["profile"] = _take(p["profile"].to_numpy(dtype=object), at)
+        cols["layout"] = _take(p["layout"].to_numpy(dtype=object), at)
         # the first row of each (sub, measure, source), as drop_duplicates keeps it
         first = ~pd.Index(_key_codes(cols["sub"], cols["measure"], cols["source"])).duplicated()
         ctx.cache["funds.amounts"] = pd.DataFrame({k: v[first] for k, v in cols.items()})

@@ -38,7 +38,7 @@ def _all_labels(profile: Profile) -> frozenset[str]:
     return frozenset(out)
 
 
-def _sheet_grids(book: Book, sheet: Sheet, form: Grid | None) -> list[Grid]:
+def sheet_grids(book: Book, sheet: Sheet, form: Grid | None) -> list[Grid]:
     """Grids to search for a spec sheet: same name or alias first, then the form sheet, then all."""
     names = keys_of((sheet.name, *sheet.aliases))
     first = [g for g in book.grids if label_key(g.name) in names]
@@ -60,7 +60,7 @@ def locate_field(
     lr, lc = _rc(f.label_cell)
     vr, vc = _rc(f.cell)
     below = vc == lc and vr > lr
-    for grid in _sheet_grids(book, sheet, form):
+    for grid in sheet_grids(book, sheet, form):
         s = field_spot(grid, f, stops, below=below)
         if s is not None:
             return s
@@ -86,7 +86,7 @@ def locate_table(
             found = find_table(grid, table, 2, rows=range(r1, r2 + 1), end_keys=ends, header_at=r1)
             if found is not None:
                 return found
-    for grid in _sheet_grids(book, sheet, form):
+    for grid in sheet_grids(book, sheet, form):
         found = find_table(grid, table, min_hits, end_keys=ends, required=required, by_meaning=True)
         if found is not None:
             return found
@@ -431,6 +431,7 @@ __all__ = [
     "money_unit_near",
     "read_fields",
     "read_indicators",
+    "sheet_grids",
     "title_year",
 ]
 

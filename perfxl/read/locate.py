@@ -152,7 +152,7 @@ class TableSpot:
 _COLUMN_KEYS: dict[int, dict[str, list[str]]] = {}
 
 
-def _column_keys(columns: Sequence[Column]) -> dict[str, list[str]]:
+def column_keys(columns: Sequence[Column]) -> dict[str, list[str]]:
     """Label key -> the column keys it can name (cached per spec table: the tuples are constants)."""
     hit = _COLUMN_KEYS.get(id(columns))
     if hit is None:
@@ -169,7 +169,7 @@ def _header_hits(
 ) -> dict[str, list[int]]:
     """Column keys whose labels appear in row r, with the columns where they do; with
     `table_key`, a header no label knows is read by its words (预算数, 调整预算数（A）, 完成情况)."""
-    wanted = _column_keys(columns)
+    wanted = column_keys(columns)
     out: dict[str, list[int]] = {}
     for ci, k in grid.row_keys(r):
         keys = wanted.get(k)
@@ -282,7 +282,7 @@ def find_table(
     for k, c in cols.items():
         r = next((r for r in reversed(header_rows) if grid.value(r, c) is not None), top)
         refs[k] = grid.ref(*grid.origin.get((r, c), (r, c)))
-    known = _column_keys(table.columns)
+    known = column_keys(table.columns)
     guessed = frozenset(
         k
         for k, c in cols.items()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +14,21 @@ from perfxl.read.extract import (
     read_fields,
     read_indicators,
     record_headers,
+    sheet_grids,
     stand_in,
     title_year,
+)
+from perfxl.read.funds import (
+    HAINAN_FUND_SOURCES,
+    NATIONAL_FUND_SOURCES,
+    find_measure_rows,
+    read_funds,
+    read_funds_across,
 )
 from perfxl.read.grammar import keys_of, label_key
 from perfxl.read.grid import Book, Grid
 from perfxl.read.locate import TableSpot, find_label
-from perfxl.read.values import as_number, as_rate, as_text, is_na, raw_text
+from perfxl.read.values import as_number, as_text, is_na, raw_text
 from perfxl.spec import Profile, get_profile
 
 # Labels that identify each profile in a workbook without perfxl metadata.
@@ -99,135 +106,6 @@ def _org_names(ex: Extract, keys: tuple[str, ...]) -> None:
 
 
 # ------------------------------------------------------------------ national2020
-
-NATIONAL_FUND_SOURCES = (
-    ("total", ("总额", "合计", "总计", "小计")),
-    ("carryover", ("结转",)),
-    ("special", ("财政专户",)),
-    ("current_year", ("财政拨款", "财政资金", "当年", "本年", "一般公共预算")),
-    ("unit_own", ("单位资金", "自有资金", "单位自筹")),
-    ("other", ("其他",)),
-)
-
-HAINAN_FUND_SOURCES = (
-    ("total", ("合计", "总计", "小计", "总额")),
-    ("central", ("中央",)),
-    ("provincial", ("省",)),
-    ("county", ("市县", "市", "县")),
-    ("other", ("其他",)),
-)
-
-
-def _source_of(label: str | None, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
-    if not label:
-        return None
-    s = label_key(label)
-    for key, words in table:
-        if any(w in s for w in words):
-            return key
-    return None
-
-
-def _row_label(grid: Grid, r: int, ts: TableSpot, first_value_col: int) -> str | None:
-    c = ts.cols.get("source")
-    if c is not None:
-        v = grid.value(r, c)
-        if isinstance(v, str) and v.strip():
-            return v
-    for c in range(first_value_col - 1, -1, -1):
-        v = grid.value(r, c)
-        if isinstance(v, str) and v.strip():
-            return v
-    return None
-
-
-_BREAKDOWN_ROW = re.compile(r"^\s*(?:其中|含)\s*[:：]?")
-
-
-def _read_funds(
-    ex: Extract,
-    ts: TableSpot,
-    measures: tuple[str, ...],
-    sources: tuple[tuple[str, tuple[str, ...]], ...],
-    with_exec: bool,
-    skip_unknown: bool = False,
-    max_rows: int = 10,
-) -> None:
-    """The fund rows of a located table. A row no source names ends the table, unless
-    `skip_unknown` (the 部门整体 form prints 按收入性质分 lines among the ones it is read for)."""
-    g = ts.grid
-    value_cols = [ts.cols[m] for m in measures if m in ts.cols]
-    if not value_cols:
-        return
-    first_col = min(value_cols)
-    seen: set[str] = set()
-    misses = 0
-    breakdown = False
-    for r in range(ts.data_start, min(ts.data_end, ts.data_start + max_rows)):
-        label = _row_label(g, r, ts, first_col)
-        source = _source_of(label, sources)
-        if (source is None or source in seen) and skip_unknown:
-            continue
-        if source is None and seen and (breakdown or _BREAKDOWN_ROW.match(label or "")):
-            # 其中：中央资金 / 省级资金 break the source above down; the sources go on below
-            breakdown = True
-            continue
-        breakdown = False
-        if source is None or source in seen:
-            if all(g.value(r, c) is None for c in value_cols):
-                misses += 1
-                if misses > 1 or seen:
-                    break
-                continue
-            if seen:
-                break
-            continue
-        seen.add(source)
-        note_col = ts.cols.get("note")
-        explanation = as_text(g.value(r, note_col)) if note_col is not None else None
-        explanation_cell = g.ref(r, note_col) if note_col is not None else None
-        for m in measures:
-            c = ts.cols.get(m)
-            if c is None:
-                continue
-            v = g.value(r, c)
-            money = parse.parse_money(v, ex.money_unit) if v is not None else None
-            ex.funds.append(
-                {
-                    "measure": m,
-                    "source": source,
-                    "source_label": as_text(label),
-                    "amount_wan": money.value_wan if money else None,
-                    "raw": raw_text(v),
-                    "unit": money.unit if money else ex.money_unit,
-                    "unit_source": money.unit_source if money else "label",
-                    "note": money.note if money else None,
-                    "na": is_na(v),
-                    "sheet": g.name,
-                    "cell": g.ref(r, c),
-                    "explanation": explanation,  # the row's 说明 text, as the unit wrote it
-                    "explanation_cell": explanation_cell,
-                }
-            )
-        if with_exec:
-            rec: dict[str, Any] = {"source": source, "sheet": g.name}
-            for key in ("weight", "rate", "score"):
-                c = ts.cols.get(key)
-                v = g.value(r, c) if c is not None else None
-                rec[key + "_raw"] = raw_text(v)
-                rec[key + "_cell"] = g.ref(r, c) if c is not None else None
-                if key == "rate" and ex.layout == "template" and isinstance(v, int | float):
-                    # the template's 执行率 cell is percent-formatted: its number is a fraction
-                    rec["rate_reported"], rec["rate_note"] = float(v) * 100.0, None
-                elif key == "rate":
-                    rec["rate_reported"], rec["rate_note"] = as_rate(v)
-                else:
-                    rec[key + ("_reported" if key == "score" else "")], _ = (
-                        as_number(v) if not is_na(v) else (None, None)
-                    )
-            rec["note"] = explanation
-            rec["note_cell"] = explanation_cell
-            ex.exec.append(rec)
 
 
 @dataclass(frozen=True)
@@ -320,7 +198,7 @@ def _scored_funds(ex: Extract, ts: TableSpot, template: bool, form_kind: ScoredF
         stand_in(ex, ts, "annual_budget", "initial_budget")
     if not template:
         ex.money_unit = money_unit_near(ts.grid, ts) or "万元"
-    _read_funds(
+    read_funds(
         ex,
         ts,
         FUND_MEASURES,
@@ -486,6 +364,20 @@ def _hainan_funds(
     ex: Extract, book: Book, profile: Profile, template: bool, form: Grid | None
 ) -> None:
     basic = profile.sheet("basic")
+    measures = ("planned", "arrived", "used")
+    if not template:
+        # 计划投资额 / 实际到位资金 / 实际使用情况 printed as rows, the sources across
+        for grid in sheet_grids(book, basic, form):
+            across = find_measure_rows(
+                grid, basic.table("funds").columns, measures, HAINAN_FUND_SOURCES
+            )
+            if across is not None:
+                printed = [parse.money_unit_from_label(t) for t in across.labels.values()]
+                ex.money_unit = (
+                    next((u for u in printed if u), None) or money_unit_near(grid, None) or "万元"
+                )
+                read_funds_across(ex, across)
+                return
     ft = locate_table(
         book, basic, basic.table("funds"), template, form, min_hits=2, required=("planned",)
     )
@@ -495,7 +387,7 @@ def _hainan_funds(
         record_headers(ex, "funds", ft)
         if not template:
             ex.money_unit = money_unit_near(ft.grid, ft) or "万元"
-        _read_funds(ex, ft, ("planned", "arrived", "used"), HAINAN_FUND_SOURCES, with_exec=False)
+        read_funds(ex, ft, measures, HAINAN_FUND_SOURCES, with_exec=False)
 
 
 def _hainan_scoring(

@@ -141,6 +141,16 @@ declare(
     "the rest was.",
 )
 declare(
+    "S16",
+    INFO,
+    "submission",
+    "缺少部分表格",
+    "a table of the form is missing",
+    "表格缺少{missing}；需要该表的检查未进行，其余内容（含分值和总分）已检查。",
+    "The form lacks {missing}; the checks that need it were not run, the rest (weights and total "
+    "included) was.",
+)
+declare(
     "S15",
     INFO,
     "submission",
@@ -157,6 +167,9 @@ _PART_ZH = {
     "total": "总分行",
     "targets": "项目绩效目标表",
 }
+# the parts whose absence leaves the weight sums, total and grade unjudged (S14); a form that
+# lacks another table (the Hainan 绩效目标表, the funds) still has every 分值 and its 总分 (S16)
+_CUT_PARTS = frozenset({"total", "satisfaction"})
 
 _BLOCK_ZH = {
     "funds": "资金表（全年预算数/全年执行数 或 计划投资额）",
@@ -166,6 +179,11 @@ _BLOCK_ZH = {
 }
 
 
+def _incomplete_finding(sub: str, parts: list[str]) -> Finding:
+    missing = "、".join(_PART_ZH.get(b, b) for b in parts)
+    return make("S14" if _CUT_PARTS & set(parts) else "S16", sub=sub, missing=missing)
+
+
 def _header_reading(ex: Extract, sub: str) -> Finding | None:
     """S13 on the first header read by meaning, naming every such mapping once."""
     odd = [h for h in ex.headers if h["how"] != "label"]
@@ -173,13 +191,18 @@ def _header_reading(ex: Extract, sub: str) -> Finding | None:
         return None
     profile = get_profile(ex.profile)
     zh = []
+    turned = []  # a funds table printed with one row per measure: said once, rows listed
     for h in odd:
         label = profile.find_table(h["table"])[1].column(h["column"]).label
         printed = h["header"] or "（空白表头）"
         if h["how"] == "stand_in":
             zh.append(f"无“{label}”列，以「{printed}」代替")
+        elif h["how"] == "row":
+            turned.append(f"「{printed}」行→{label}")
         else:
             zh.append(f"「{printed}」→{label}")
+    if turned:
+        zh.insert(0, f"资金表按行读取（{'、'.join(turned)}）")
     first = odd[0]
     return make(
         "S13",
@@ -314,8 +337,7 @@ def read_workbook(
     if ex.layout == "foreign":
         sub.findings.append(make("S12", sub=sub.sub, profile=profile))
     if ex.incomplete:
-        missing = "、".join(_PART_ZH.get(b, b) for b in ex.incomplete)
-        sub.findings.append(make("S14", sub=sub.sub, missing=missing))
+        sub.findings.append(_incomplete_finding(sub.sub, ex.incomplete))
     if ex.project.get("scored") is False:
         sub.findings.append(make("S15", sub=sub.sub))
     guessed = _header_reading(ex, sub.sub)

@@ -199,6 +199,18 @@ KNOBS: dict[str, tuple[str, Callable[[Form, Lay], bool]]] = {
         "legacy 决策/过程 一级 blocks mixed with 2020 产出/效益/满意度 blocks",
         _legacy_mixed,
     ),
+    "funds_measures_as_rows": (
+        "the funds printed turned: one row per 计划投资额/实际到位资金/实际使用情况, the sources "
+        "across under 合计 | 其中：中央财政 …",
+        lambda f, lay: (
+            lay["style"] == "legacy_scoring"
+            and lay["funds_orientation"] == "measures_as_rows"
+            and any(
+                isinstance(v, dict)
+                for v in ((f.get("other_fields") or {}).get(lay["basic_info_key"]) or {}).values()
+            )
+        ),
+    ),
     "legacy_scoring_table": (
         "the Hainan 20/25/55 评分表 with its 基本情况 block",
         lambda f, lay: lay["style"] == "legacy_scoring",

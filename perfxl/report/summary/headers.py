@@ -26,6 +26,7 @@ HOW_ZH = {
     "label": "按模板表头",
     "meaning": "按含义（请核对）",
     "stand_in": "无此列，以此列代替",
+    "row": "按行读取（请核对）",
 }
 HEADER_COLS = [
     Col("主管部门", cap=22),
@@ -85,7 +86,7 @@ def headers_table(run: RunResult, src: Sources) -> Table | None:
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
         col = column_at(HEADER_COLS, "读取方式")
-        for value in (HOW_ZH["meaning"], HOW_ZH["stand_in"]):
+        for value in (HOW_ZH["meaning"], HOW_ZH["stand_in"], HOW_ZH["row"]):
             ws.conditional_format(
                 first,
                 col,
