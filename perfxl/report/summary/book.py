@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from perfxl.report.summary.sheet_xml import CellMaker, CellXml, TableSheet
 from perfxl.report.summary.values import (
     MAX_CELL_CHARS,
     UNWRITABLE,
@@ -161,6 +162,7 @@ class Book:
         )
         self.row_limit = row_limit
         self.links: Counter[str] = Counter()
+        self.string_indices: dict[str, str] = {}
         wb = self.wb
         base = {"font_size": 10, "valign": "top"}
         self.f: dict[str, Any] = {
@@ -197,6 +199,9 @@ class Book:
                 {**base, "num_format": nf, "bold": True, "bg_color": "#F2F2F2"}
             )
         self.f["num_left"] = wb.add_format({**base, "num_format": "General", "align": "left"})
+        # numbered now, in this order, so a table cell's XML can be made as it is stored
+        for fmt in (*self.f.values(), *self.group.values()):
+            fmt._get_xf_index()
         self.cf: dict[str, Any] = {}
         for colours in (SEVERITY_COLOURS, GRADE_COLOURS, STATUS_COLOURS):
             for value, (bg, fg) in colours.items():
@@ -275,10 +280,63 @@ class Book:
             )
         return functools.partial(write_number_cell, fmt=fmt)
 
+    def cell_maker(self, col: Col, ws: TableSheet, c: int, group: bool = False) -> CellMaker | None:
+        """The function making the XML of this column's cell (column `c` of `ws`) from a value
+        and the row number (None: nothing to write): what `writer`'s function would write. None
+        for links and dates, which go through XlsxWriter (`writer`, then `TableSheet.take_cell`)."""
+        kind = col.kind
+        if kind in ("link", "date", "datetime"):
+            return None
+        if kind == "any":
+            wrapped = CellXml(ws, c, self.f["wrap"] if col.wrap else self.f["text"])
+            num = CellXml(ws, c, self.f["num"])
+
+            def any_cell(v: Any, n: str) -> str | None:
+                v = as_shown(v)
+                if v is None:
+                    return None
+                if isinstance(v, str):
+                    return wrapped.text(clean_text(v), n) if v else None
+                return num.number(float(v), n)
+
+            return any_cell
+        if kind == "text":
+            plain = CellXml(
+                ws, c, self.group["text"] if group else self.f["wrap" if col.wrap else "text"]
+            )
+            diff = CellXml(ws, c, self.f["diff_text"]) if col.mark else None
+
+            def text_cell(v: Any, n: str, xml: CellXml = plain) -> str | None:
+                if type(v) is str:
+                    if not v:
+                        return None
+                    if len(v) > MAX_CELL_CHARS or UNWRITABLE.search(v) is not None:
+                        v = clean_text(v)
+                    return xml.text(v, n)
+                if diff is not None and type(v) is Mark:
+                    return text_cell(v.value, n, diff)
+                s = as_text(v)
+                return None if s is None else xml.text(s, n)
+
+            return text_cell
+        plain = CellXml(ws, c, self.group[kind] if group else self.f[kind])
+        diff = CellXml(ws, c, self.f["diff_" + kind]) if col.mark else None
+
+        def number_cell(v: Any, n: str, xml: CellXml = plain) -> str | None:
+            if type(v) is float:
+                return xml.number(v, n) if v == v and v not in _INFINITIES else None
+            if diff is not None and type(v) is Mark:
+                return number_cell(v.value, n, diff)
+            x = as_number(v)
+            return None if x is None else xml.number(x, n)
+
+        return number_cell
+
     # ------------------------------------------------------------ sheets
 
     def sheet(self, name: str, landscape: bool = True) -> Worksheet:
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=TableSheet)
+        ws.string_indices = self.string_indices  # the workbook's strings, one lookup for all
         ws.set_paper(9)  # A4
         if landscape:
             ws.set_landscape()
@@ -316,6 +374,7 @@ class Book:
         while True:
             name = t.name if not names else f"{t.name}({len(names) + 1})"
             ws = self.sheet(name, t.landscape)
+            assert isinstance(ws, TableSheet)
             names.append(name)
             header = t.intro(self, ws) if (len(names) == 1 and t.intro) else 0
             capacity = self.row_limit - header - 1
@@ -325,12 +384,21 @@ class Book:
                 ws.write_string(header, 0, f"（续见 {t.name}({len(names) + 1})）", self.f["note"])
                 continue
             self._header(ws, header, t.cols, widths)
+            # cells of most columns go straight into the sheet's cell table (sheet_xml); links
+            # and dates through XlsxWriter's writers, in column order either way, so shared
+            # strings are numbered as XlsxWriter would number them
+            direct = [self.cell_maker(col, ws, c) for c, col in enumerate(t.cols)]
+            direct_bold = (
+                [self.cell_maker(col, ws, c, True) for c, col in enumerate(t.cols)]
+                if t.group
+                else direct
+            )
             take = min(left, capacity)
             r = header
             for _ in range(take):
                 row = next(rows)
                 r += 1
-                writers = plain
+                writers, makers = plain, direct
                 height = None
                 if wrapped:
                     lines = max(
@@ -340,13 +408,29 @@ class Book:
                         height = LINE_HEIGHT * min(lines, MAX_LINES) + 3
                 level = t.group(row) if t.group is not None else None
                 if level == 0:
-                    writers = bold
+                    writers, makers = bold, direct_bold
                     ws.set_row(r, height, group_fmt)  # grey across the whole row
                 elif level or height:
                     ws.set_row(r, height, None, {"level": level} if level else None)
+                n = str(r + 1)
+                xml = []
+                first = last = -1
                 for c, v in enumerate(row):
-                    if v is not None:
+                    if v is None:
+                        continue
+                    make = makers[c]
+                    if make is None:
                         writers[c](ws, r, c, v)
+                        cell = ws.take_cell(r, c, n)
+                    else:
+                        cell = make(v, n)
+                    if cell is not None:
+                        xml.append(cell)
+                        if first < 0:
+                            first = c
+                        last = c
+                if xml:
+                    ws.put_row(r, first, last, "".join(xml))
             left -= take
             last = max(r, header)
             ws.autofilter(header, 0, last, len(t.cols) - 1)
