@@ -52,10 +52,6 @@ VERDICTS = ("right", "wrong", "noise", "unjudged")
 # Wrong findings perfxl still reports: key -> why. Remove an entry once its rule is fixed (the
 # case then fails to say so); never add one for a finding that had stopped.
 WRONG_TODAY: dict[str, str] = {
-    "own_03_hubei_xiaonan_xueqian | S02 | G18": "The form prints no 分值 column: weights are in the block labels (预算执行情况 20分, 绩效指标 80分), so the “下级分值合计为 0” is perfxl's misreading.",
-    "own_03_hubei_xiaonan_xueqian | S04 | H5": "The execution block is worth 20分 (side label and header 得分（20分*执行率）); 20 is within its weight — perfxl assumed the national 10.",
-    "own_03_hubei_xiaonan_xueqian | G01 | G19": "Recomputed total 9.2 is a misreading (indicator scores dropped for want of a 分值 column); 18.4 + 80 = 98.4 is still 优, so the printed grade is right.",
-    "own_03_hubei_xiaonan_xueqian | S05 | | 必填项为空：本表共 8 处：必填项「分值（普惠性幼儿园覆盖率": "The eight “分值 blank” cells do not exist on this layout: Hubei prints no 分值 column and carries the weights in the 20分/80分 block labels.",
 }
 
 

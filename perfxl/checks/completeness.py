@@ -25,6 +25,10 @@ NEEDS_SCORES = NEEDS_WHOLE_FORM | {
 }
 
 
+# rules that judge each indicator's own 分值: a form printing weights on its blocks only (Hubei:
+# 绩效指标（80分）, no 分值 column) has none to sum
+NEEDS_INDICATOR_WEIGHTS = frozenset({"S02"})
+
 # rules that read a block a cut form does not have (I15: "scored without a target" — the targets
 # are not missing one by one, the whole 绩效目标表 is)
 NEEDS_BLOCK = {"targets": frozenset({"I15"})}
@@ -35,6 +39,13 @@ def _with_part(projects: pd.DataFrame, part: str) -> set[str]:
         return set()
     parts = projects["incomplete"].map(lambda v: v.split(",") if isinstance(v, str) else [])
     return set(projects.loc[parts.map(lambda p: part in p), "sub"])
+
+
+def block_weighted_subs(projects: pd.DataFrame) -> set[str]:
+    """Forms with a 得分 column but no per-indicator 分值: the weights are on the blocks only."""
+    if "indicator_weights" not in projects:
+        return set()
+    return set(projects.loc[projects["indicator_weights"].eq("block"), "sub"])
 
 
 def partial_subs(projects: pd.DataFrame) -> tuple[set[str], set[str]]:
@@ -50,11 +61,13 @@ def partial_subs(projects: pd.DataFrame) -> tuple[set[str], set[str]]:
 def suppress_partial(table: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
     """The findings without those a partial form cannot support."""
     cut, unscored = partial_subs(projects)
-    if table.empty or not (cut or unscored or _with_part(projects, "targets")):
+    block = block_weighted_subs(projects)
+    if table.empty or not (cut or unscored or block or _with_part(projects, "targets")):
         return table
     drop = (table["sub"].isin(cut) & table["rule"].isin(NEEDS_WHOLE_FORM)) | (
         table["sub"].isin(unscored) & table["rule"].isin(NEEDS_SCORES)
     )
+    drop |= table["sub"].isin(block) & table["rule"].isin(NEEDS_INDICATOR_WEIGHTS)
     for part, rules in NEEDS_BLOCK.items():
         drop |= table["sub"].isin(_with_part(projects, part)) & table["rule"].isin(rules)
     return table[~drop].reset_index(drop=True)

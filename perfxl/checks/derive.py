@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks import scoring
-from perfxl.checks.completeness import partial_subs
+from perfxl.checks.completeness import block_weighted_subs, partial_subs
 from perfxl.checks.config import Config
 from perfxl.checks.units import compare_units
 from perfxl.model.frames import Frames
@@ -88,6 +88,13 @@ def add_derived(frames: Frames, cfg: Config) -> None:
     actual = pd.to_numeric(ind["a_value"], errors="coerce") * factor
     ind["b_value"] = actual.where(~mismatch.isin(["dimension", "basis"]))
     scored = scoring.indicator_scores(ind, cfg)
+    block = ind["sub"].isin(block_weighted_subs(frames.projects)).to_numpy()
+    if block.any():
+        # no 分值 to recompute a score against: the unit's 得分 stands (its block sum is judged)
+        keep = block & scored["score_calc"].isna().to_numpy()
+        reported = pd.to_numeric(ind["score_reported"], errors="coerce")
+        scored["score_calc"] = scored["score_calc"].where(~keep, reported)
+        scored.loc[keep, "score_basis"] = "reported"
     for c in scored.columns:
         ind[c] = scored[c]
 
@@ -104,6 +111,11 @@ def results(frames: Frames, cfg: Config) -> pd.DataFrame:
     col.update(_fund_columns(frames, cfg, idx, nat))
     col.update(_exec_columns(frames, cfg, p, nat, col["exec_rate_calc"]))
     ind_columns, na_any = _indicator_columns(frames, idx)
+    if "indicator_block_weight" in p:
+        # 绩效指标（80分）: the indicators' weight is the block's, there is no 分值 to add up
+        block = pd.to_numeric(p["indicator_block_weight"], errors="coerce")
+        weight = ind_columns["indicator_weight"]
+        ind_columns["indicator_weight"] = weight.where(block.isna(), block)
     col.update(ind_columns)
     col.update(_total_columns(frames, cfg, p, nat, col, na_any))
     out = pd.DataFrame(col, index=idx)

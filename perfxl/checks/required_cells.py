@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks.cells import as_numbers
+from perfxl.checks.completeness import block_weighted_subs
 from perfxl.checks.engine import Ctx, field_cell, hits, map_distinct, no_hits, rule
 from perfxl.checks.structure import _first_valid, _group_ids, _profiled, _spec_cells
 from perfxl.read.values import is_na
@@ -165,6 +166,9 @@ def _table_blanks(ctx: Ctx) -> list[pd.DataFrame]:
                 if c.key in ("weight", "score"):
                     # a form printed without 分值/得分 columns is unscored, not blank (S15 says so)
                     blank = blank & ~_unscored(ctx, df["sub"]).to_numpy()
+                if c.key == "weight" and frame_name == "indicators":
+                    # weights printed on the blocks only (绩效指标（80分）): no 分值 cell to fill
+                    blank = blank & ~df["sub"].isin(block_weighted_subs(ctx.projects)).to_numpy()
                 if na_col is not None:
                     blank = blank & ~df[na_col].fillna(False).astype(bool).to_numpy()
                 if not blank.any():

@@ -172,7 +172,8 @@ SCORE_ITEM_COLUMNS = (
 )
 EVALUATOR_COLUMNS = ("sub", "name", "title", "unit", "score", "signed", "sheet", "cell")
 NARRATIVE_COLUMNS = ("sub", "path", "section", "text", "text_raw", "sheet", "cell")
-# how the reader found each table column (how: label, meaning, stand_in, row), to show the reading
+# how the reader found each table column (how: label, meaning, stand_in, row, block), to show
+# the reading
 HEADER_COLUMNS = ("sub", "table", "column", "header", "sheet", "cell", "how")
 FINDING_COLUMNS = (
     "sub",

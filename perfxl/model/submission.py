@@ -46,6 +46,7 @@ class Extract:
     narrative: list[dict[str, Any]] = field(default_factory=list)
     missing_blocks: list[str] = field(default_factory=list)  # without them nothing is checked
     incomplete: list[str] = field(default_factory=list)  # parts a cut-short form lacks
-    # how each table column was found: {table, column, header, cell, how: label|meaning|stand_in|row}
+    # how each table column was found: {table, column, header, cell,
+    # how: label|meaning|stand_in|row|block}
     headers: list[dict[str, Any]] = field(default_factory=list)
     money_unit: str = "万元"

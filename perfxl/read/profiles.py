@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,7 @@ def read_scored_form(book: Book, template: bool, form_kind: ScoredForm) -> Extra
         ex.indicators = read_indicators(ind_t, ex.project.get("fiscal_year"))
         if not template:
             _totals_from_end_row(ex, ind_t, "weight", "score")
+            _block_weights(ex, funds_t, ind_t)
         _completeness(ex, ind_t, template, form_kind.satisfaction_expected)
     if "funds" in ex.missing_blocks and "indicators" not in ex.missing_blocks:
         # the indicators alone can still be checked: a cut form, not an unreadable one
@@ -207,6 +209,66 @@ def _scored_funds(ex: Extract, ts: TableSpot, template: bool, form_kind: ScoredF
         skip_unknown=form_kind.skip_unknown,
         max_rows=form_kind.fund_rows,
     )
+
+
+# "绩效指标（80分）", "预算执行情况（万元）（20分）", "得分（20分*执行率）": a block's points
+_BLOCK_POINTS = re.compile(r"(\d+(?:\.\d+)?)\s*分\s*(?:[)）*×xX]|$)")
+
+
+def _points_in(texts: list[tuple[str, str]]) -> tuple[float, str, str] | None:
+    """The first (points, text, cell) among (text, cell) pairs that print a block's points."""
+    for text, cell in texts:
+        m = _BLOCK_POINTS.search(text)
+        if m:
+            return float(m.group(1)), text, cell
+    return None
+
+
+def _side_texts(ts: TableSpot) -> list[tuple[str, str]]:
+    """The texts left of a table's first column on its header and data rows (the side label
+    merged down the block: 绩效指标（80分）), with their cells."""
+    g, first = ts.grid, min(ts.cols.values())
+    out = []
+    for r in range(ts.header_top, ts.data_end):
+        for c in range(first):
+            v = g.value(r, c)
+            if isinstance(v, str) and not g.is_merged_continuation(r, c):
+                out.append((v, g.ref(r, c)))
+    return out
+
+
+def _block_weights(ex: Extract, funds_t: TableSpot | None, ind_t: TableSpot) -> None:
+    """A form with a 得分 column and no per-indicator 分值 (Hubei: 预算执行 20 + 绩效指标 80) prints
+    its weights on the blocks only: the execution row's from its 得分 header or side label, the
+    indicators' as one sum. Each reading is reported, so the officer sees what was assumed."""
+    if "weight" in ind_t.cols or "score" not in ind_t.cols:
+        return
+    ex.project["indicator_weights"] = "block"
+    found = _points_in(_side_texts(ind_t))
+    if found is not None:
+        points, text, cell = found
+        ex.project["indicator_block_weight"] = points
+        ex.headers.append(_assumed("indicators", text, ind_t.grid.name, cell, "block"))
+    total = next((r for r in ex.exec if r["source"] == "total"), None)
+    if funds_t is None or total is None or total.get("weight") is not None:
+        return
+    score_head = [(funds_t.header_texts.get("score") or "", funds_t.header_refs.get("score") or "")]
+    found = _points_in(score_head + _side_texts(funds_t))
+    if found is not None:
+        points, text, cell = found
+        total["weight"], total["weight_raw"], total["weight_cell"] = points, text, cell
+        ex.headers.append(_assumed("funds", text, funds_t.grid.name, cell, "meaning"))
+
+
+def _assumed(table: str, text: str, sheet: str, cell: str, how: str) -> dict[str, Any]:
+    return {
+        "table": table,
+        "column": "weight",
+        "header": text,
+        "sheet": sheet,
+        "cell": cell,
+        "how": how,
+    }
 
 
 def _completeness(ex: Extract, ind_t: TableSpot, template: bool, satisfaction: bool) -> None:

@@ -199,6 +199,8 @@ def _header_reading(ex: Extract, sub: str) -> Finding | None:
             zh.append(f"无“{label}”列，以「{printed}」代替")
         elif h["how"] == "row":
             turned.append(f"「{printed}」行→{label}")
+        elif h["how"] == "block":
+            zh.append(f"各指标无{label}列，按「{printed}」计指标合计分值")
         else:
             zh.append(f"「{printed}」→{label}")
     if turned:

@@ -27,6 +27,7 @@ HOW_ZH = {
     "meaning": "按含义（请核对）",
     "stand_in": "无此列，以此列代替",
     "row": "按行读取（请核对）",
+    "block": "按栏目分值（各指标无分值）",
 }
 HEADER_COLS = [
     Col("主管部门", cap=22),
@@ -86,7 +87,7 @@ def headers_table(run: RunResult, src: Sources) -> Table | None:
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
         col = column_at(HEADER_COLS, "读取方式")
-        for value in (HOW_ZH["meaning"], HOW_ZH["stand_in"], HOW_ZH["row"]):
+        for value in (HOW_ZH["meaning"], HOW_ZH["stand_in"], HOW_ZH["row"], HOW_ZH["block"]):
             ws.conditional_format(
                 first,
                 col,
