@@ -189,7 +189,7 @@ def test_cache_options_usage_errors(tmp_path) -> None:
         main, ["run", str(src), "-o", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "file")]
     )
     assert not_dir.exit_code == 2
-    assert "is a file" in not_dir.output  # click's own check of the option
+    assert "是文件，此处需要文件夹" in not_dir.output  # click's own check, in Chinese
     assert not (tmp_path / "o").exists()
 
 

@@ -796,7 +796,8 @@ def _kill_while_writing(src: Path, out: Path, sig: int) -> tuple[int, str, int]:
             stderr=subprocess.PIPE,
             env=ENV,
         )
-        caught = _wait_for(out, proc, rf"^\.summary\.xlsx\.{proc.pid}\..*\.tmp$")
+        # the outputs are written into a scratch folder first (perfxl.files.OutputStage)
+        caught = _wait_for(out, proc, rf"^\.perfxl-tmp-{proc.pid}-")
         if caught:
             proc.send_signal(sig)
         err = proc.communicate(timeout=60)[1].decode("utf-8", "replace")

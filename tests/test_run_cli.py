@@ -37,7 +37,7 @@ def test_run_writes_every_output_and_exits_1_on_errors(folder, tmp_path) -> None
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(folder), "-o", str(out), "--jobs", "1"])
     assert result.exit_code == 1, result.output  # the seed carries error-level findings (T01 …)
-    assert "已处理 2 个输入文件、2 个项目" in result.output
+    assert "已读取 2 份工作簿、2 个项目" in result.output
     assert {p.name for p in out.iterdir()} == OUTPUTS | {".perfxl-cache"}  # the reading cache
     assert _digest(folder) == before  # inputs are never modified
     wb = openpyxl.load_workbook(out / "summary.xlsx", read_only=True)
@@ -98,7 +98,7 @@ def test_progress_flag_writes_to_stderr_only(folder, tmp_path) -> None:
     result = CliRunner().invoke(main, ["run", str(folder), "-o", str(tmp_path / "o"), "--progress"])
     assert result.exit_code == 1  # the folder's workbooks have findings
     assert "读取工作簿" in result.stderr and "读取工作簿" not in result.stdout
-    assert result.stdout.startswith("已处理 ")
+    assert result.stdout.startswith("已读取 ")
 
 
 def test_config_is_recorded_in_run_json(folder, tmp_path) -> None:

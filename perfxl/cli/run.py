@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,13 +13,17 @@ from perfxl.cli.app import (
     EXIT_OK,
     PerfxlError,
     config_option,
+    debugging,
     load_config,
     main,
     output_folder_option,
+    say,
 )
+from perfxl.intake.inputs import SKIPPED, UNREADABLE
+from perfxl.intake.names import display_name
 
 if TYPE_CHECKING:
-    from perfxl.run.job import JobResult
+    from perfxl.run.job import JobResult, RunInterrupted
 
 
 @main.command()
@@ -120,10 +124,13 @@ def run(
 
     cache = None if no_cache else (cache_dir or outdir / DIRNAME)
     cfg = load_config(config_path)
+    from perfxl.files import WriteFailure
+    from perfxl.intake.own_folders import RUN_FILE
     from perfxl.read.roster import RosterError
     from perfxl.run.executors import ExecutorError
-    from perfxl.run.job import run_job
+    from perfxl.run.job import RunInterrupted, run_job
 
+    had_outputs = (outdir / RUN_FILE).is_file()
     bars = _ProgressBars(sys.stderr.isatty() if progress is None else progress)
     try:
         job = run_job(
@@ -143,6 +150,16 @@ def run(
         )
     except (RosterError, ExecutorError) as exc:
         raise PerfxlError(str(exc)) from exc
+    except RunInterrupted as stop:
+        bars.close()
+        say(_interrupted(outdir, stop, had_outputs, smtp=server is not None))
+        sys.exit(stop.exit_code)
+    except WriteFailure as exc:
+        kept = "上次的输出保持不变" if had_outputs else "没有写出任何输出"
+        if debugging():
+            say(f"perfxl: {exc.zh}。{kept}，临时文件已删除。")
+            raise
+        raise PerfxlError(f"{exc.zh}。{kept}，临时文件已删除。") from exc
     finally:
         bars.close()
     errors = _report(job)
@@ -153,6 +170,17 @@ def run(
             f"已通过 {server[0]}:{server[1]} 发出 {len(job.sent)} 封回复：" + "，".join(job.sent)
         )
     sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+def _interrupted(outdir: Path, stop: RunInterrupted, had_outputs: bool, smtp: bool) -> str:
+    """The one line an interrupted run ends with: what it kept."""
+    if not stop.written:
+        kept = "未写出新的输出，上次的结果保持不变" if had_outputs else "未写出任何输出"
+        return f"perfxl: 已中断：{kept}（{outdir}），临时文件已删除。"
+    line = f"perfxl: 已中断：本次的输出已全部写出（{outdir}）"
+    if smtp:
+        line += f"，回复已发出 {len(stop.sent)} 封，其余未发出" if stop.sent else "，回复未发出"
+    return line + "。"
 
 
 class _ProgressBars:
@@ -171,34 +199,68 @@ class _ProgressBars:
         return bar.update
 
     def close(self) -> None:
-        for bar in self.bars:
-            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+        while self.bars:
+            self.bars.pop().__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 def _report(job: JobResult) -> int:
-    """The lines a run prints: counts, cache and Dask use, the files written; returns the errors."""
+    """The lines a run prints: what was read and what was skipped (and why), cache and Dask use,
+    the files written; returns the errors."""
     from perfxl.report.machine import counts
 
     result = job.run
     c = counts(result)
-    click.echo(
-        f"已处理 {c['inputs']} 个输入文件、{c['projects']} 个项目（{c['departments']} 个主管部门）："
+    try:
+        for line in _report_lines(job, c):
+            click.echo(display_name(line))
+    except BrokenPipeError:  # `perfxl run … | head`: the rest is not wanted, the outcome still is
+        _quiet_stdout()
+    return int(c["errors"])
+
+
+def _report_lines(job: JobResult, c: dict[str, Any]) -> list[str]:
+    from perfxl.report.machine import skip_kind
+
+    result = job.run
+    lines = [
+        f"已读取 {c['workbooks']} 份工作簿、{c['projects']} 个项目（{c['departments']} 个主管部门）："
         f"错误 {c['errors']}，警告 {c['warnings']}，提示 {c['infos']}。"
-    )
+    ]
+    if c["duplicates"]:
+        lines.append(f"另有 {c['duplicates']} 个文件与已读取的工作簿内容相同，只读一次。")
+    for kind, n in c["skipped"].items():
+        names = [
+            i.display
+            for i in result.inputs
+            if i.status in (SKIPPED, UNREADABLE) and not i.sub and skip_kind(i) == kind
+        ]
+        shown = "、".join(names[:3]) + (" 等" if n > 3 else "")
+        verb = "无法打开" if kind == "无法打开的文件" else "跳过"
+        lines.append(
+            f"{verb} {n} 个{kind.removeprefix('无法打开的')}：{shown}（原因见 run.json）。"
+        )
     cached = result.options.get("cache")
     if cached and cached["hits"]:
-        click.echo(
+        lines.append(
             f"读取缓存：{cached['hits']} 个文件内容未变，沿用上次的读取结果；重新读取 {cached['read']} 个。"
         )
     spread = result.options.get("dask")
     if spread and (spread["tasks"] or spread["files_here"]):
-        click.echo(
+        lines.append(
             f"Dask：{spread['workers']} 个 worker 以 {spread['tasks']} 个任务读取 "
             f"{spread['files_on_cluster']} 个文件，本机读取 {spread['files_here']} 个。"
         )
-    for path in job.written:
-        click.echo(f"  {path}")
-    return int(c["errors"])
+    lines += [f"  {path}" for path in job.written]
+    return lines
+
+
+def _quiet_stdout() -> None:
+    """Whatever else would go to a closed stdout goes nowhere (and Python's flush at exit too)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _executor(executor: str | None, scheduler: str | None) -> str:

@@ -15,7 +15,14 @@ from perfxl.intake.attachments import add_mailbox
 from perfxl.intake.inputs import DUPLICATE, SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile
 from perfxl.intake.mail import is_maildir, mail_kind
 from perfxl.intake.names import display_name
-from perfxl.intake.own_folders import is_cache_dir
+from perfxl.intake.own_folders import (
+    OWN_CACHE,
+    OWN_OUTPUT,
+    OWN_SCRATCH,
+    OwnOutputs,
+    is_cache_dir,
+    is_live_scratch,
+)
 from perfxl.intake.sniff import WORKBOOK_FORMATS, safe_sniff
 from perfxl.intake.zips import add_zip
 
@@ -38,6 +45,7 @@ def discover(
 ) -> list[InputFile]:
     """Every file under the inputs (folders recursively, zips opened); unusable ones go to `notes`."""
     found: list[InputFile] = []
+    own = OwnOutputs()
     for raw in inputs:
         p = Path(raw)
         if is_maildir(p):
@@ -46,6 +54,10 @@ def discover(
             base = p
             for root, dirs, files in os.walk(p, followlinks=False):
                 dirs.sort()
+                # this run's own work folder, where zip members are being extracted (OUTDIR is
+                # the input folder): walked, it would give every member a second time
+                for d in [d for d in dirs if _same(Path(root) / d, workdir)]:
+                    dirs.remove(d)
                 for d in dirs:
                     dp = Path(root) / d
                     if dp.is_symlink():
@@ -73,14 +85,21 @@ def discover(
                             reason="输出文件夹，未作为输入读取",
                         )
                     )
-                # a reading cache (--cache-dir) inside an input folder is not a submission either
-                for d in [d for d in dirs if _is_cache_dir(Path(root) / d)]:
-                    dirs.remove(d)
+                # a reading cache (--cache-dir) or another run's scratch inside an input folder
+                # is not a submission either
+                for d in list(dirs):
                     dp = Path(root) / d
-                    shown = str(dp.relative_to(base.parent))
-                    notes.append(
-                        InputFile(shown, dp, "file", status=SKIPPED, reason="perfxl 读取缓存文件夹")
+                    reason = (
+                        OWN_CACHE
+                        if _is_cache_dir(dp)
+                        else OWN_SCRATCH
+                        if is_live_scratch(dp)
+                        else None
                     )
+                    if reason is not None:
+                        dirs.remove(d)
+                        shown = display_name(str(dp.relative_to(base.parent)))
+                        notes.append(InputFile(shown, dp, "file", status=SKIPPED, reason=reason))
                 # a Maildir inside the folder is read as one mailbox, not walked file by file
                 for d in [d for d in dirs if is_maildir(Path(root) / d)]:
                     dirs.remove(d)
@@ -90,10 +109,24 @@ def discover(
                 for name in sorted(files):
                     fp = Path(root) / name
                     rel = fp.relative_to(base.parent) if base.parent != fp else fp
+                    reason = _own_file(fp, own)
+                    if reason is not None:
+                        shown = display_name(str(rel))
+                        notes.append(InputFile(shown, fp, "file", status=SKIPPED, reason=reason))
+                        continue
                     _add_path(fp, str(rel), workdir, found, notes)
         else:
             _add_path(p, str(p), workdir, found, notes)
     return found
+
+
+def _own_file(fp: Path, own: OwnOutputs) -> str | None:
+    """Why a file in an input folder is perfxl's own and not a submission, if it is."""
+    if fp.is_symlink():
+        return None
+    if is_live_scratch(fp):
+        return OWN_SCRATCH
+    return OWN_OUTPUT if own.owns(fp) else None
 
 
 def _is_cache_dir(p: Path) -> bool:

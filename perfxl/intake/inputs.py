@@ -41,3 +41,4 @@ class InputFile:
     status: str = ""
     reason: str = ""
     sub: str | None = None
+    library_error: str | None = None  # the parser's own words, when it could not read the file

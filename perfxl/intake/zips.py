@@ -7,6 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from perfxl.files import DISK_FULL
 from perfxl.intake.inputs import SKIPPED, UNREADABLE, WORKBOOK_EXTS, InputFile
 from perfxl.intake.names import display_name, safe_name, zip_member_name
 
@@ -110,6 +111,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, workdir: 
         NotImplementedError,
     ) as exc:
         target.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise  # the disk of OUTDIR is full: the run's problem, not the member's
         return f"无法解压：{exc}"
     return None
 

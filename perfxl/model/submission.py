@@ -23,6 +23,9 @@ class Submission:
     blocked: bool = False
     read_ms: float = 0.0
     provenance: dict[str, Any] = field(default_factory=dict)
+    # a parser's own words when it could not read the file: for run.json and --debug only, the
+    # finding says in Chinese what is wrong
+    library_error: str | None = None
 
     @property
     def sub(self) -> str:

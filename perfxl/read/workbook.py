@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -74,8 +75,10 @@ declare(
     "file",
     "文件过大",
     "file too large",
-    "文件超出安全读取上限（{detail}），已拒绝读取以保护系统。",
-    "The workbook exceeds the safe reading limits ({detail}); it was refused to protect the machine.",
+    "文件超出安全读取上限（{detail}），已拒绝读取以保护系统；请删除多余的空行、空列和工作表，"
+    "另存为 .xlsx 后重新提交。",
+    "The workbook exceeds the safe reading limits ({detail}); it was refused to protect the "
+    "machine. Delete the surplus blank rows, columns and sheets, save it as .xlsx and resubmit.",
     blocking=True,
 )
 declare(
@@ -251,6 +254,32 @@ def _uncached_finding(sub: str, book: Book, tid: str | None) -> Finding:
     )
 
 
+# "CalamineError: Cfb error: …", "XmlError: workbook": a library's own words (grid.load_book)
+_LIBRARY_TEXT = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Panic\w*)(?::|$)")
+# what a library's words mean for the unit, by the words in them (first match)
+_TOO_LARGE = ("limit", "too large", "too many", "too big", "memory", "overflow")
+_NOT_A_WORKBOOK = ("not found", "missing", "unsupported", "unrecognized", "unknown", "not a ")
+_LIBRARY_MEANING = (
+    (_TOO_LARGE, "R06", "数据量超出读取程序的上限"),
+    (_NOT_A_WORKBOOK, "R01", "文件内容不完整，或不是 Excel/WPS 保存的工作簿，扩展名可能与内容不符"),
+)
+_DAMAGED = "文件已损坏，内容无法解析"
+# an exception in perfxl's own reading code: the fault is perfxl's, and the unit is told no more
+PERFXL_FAULT = "读取时程序出错（已记录在 run.json，需由管理员排查）"
+
+
+def plain_failure(code: str, detail: str) -> tuple[str, str, str | None]:
+    """(rule, detail for the message, the library's own words or None): a parser's error text
+    never reaches a message; it says whether the file is damaged, too large or not a workbook."""
+    if not _LIBRARY_TEXT.match(detail):
+        return code, detail, None
+    low = detail.lower()
+    for words, rule, meaning in _LIBRARY_MEANING:
+        if any(w in low for w in words):
+            return rule, meaning, detail
+    return code, _DAMAGED, detail
+
+
 def unreadable(path: str, display: str, sha256: str, code: str, detail: str) -> Submission:
     """The submission of a file whose reading failed outside the reader's own checks."""
     try:
@@ -259,7 +288,8 @@ def unreadable(path: str, display: str, sha256: str, code: str, detail: str) -> 
     except OSError:
         size, mtime = 0, None
     sub = Submission(display, sha256, size, mtime, "unreadable", blocked=True)
-    sub.findings.append(make(code, sub=sub.sub if sha256 else None, detail=detail))
+    code, shown, sub.library_error = plain_failure(code, detail)
+    sub.findings.append(make(code, sub=sub.sub if sha256 else None, detail=shown))
     return sub
 
 
@@ -314,7 +344,8 @@ def read_workbook(
         # the 填报说明 and _lists sheets of a template are skipped
         book = load_book(path, fmt) if fmt in VETTED else load_isolated(path, fmt)
     except ReadError as exc:
-        return fail(exc.code, detail=exc.detail or exc.code)
+        code, detail, sub.library_error = plain_failure(exc.code, exc.detail or exc.code)
+        return fail(code, detail=detail)
 
     tid, version = _template_id(book)
     template = tid is not None
@@ -334,7 +365,8 @@ def read_workbook(
         }[profile]
         ex = reader(book, template)
     except Exception as exc:  # a layout we did not foresee must not stop the batch
-        return fail("S11", detail=f"读取出错 {type(exc).__name__}: {exc}")
+        sub.library_error = f"{type(exc).__name__}: {exc}"
+        return fail("S11", detail=PERFXL_FAULT)
     sub.profile, sub.layout, sub.extract = profile, ex.layout, ex
     if ex.layout == "foreign":
         sub.findings.append(make("S12", sub=sub.sub, profile=profile))

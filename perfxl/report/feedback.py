@@ -146,8 +146,9 @@ def plan(run: RunResult) -> dict[str, str]:
 # ---------------------------------------------------------------- writing
 
 
-def write_feedback(run: RunResult, outdir: Path) -> dict[str, Feedback]:
-    """Write OUTDIR/feedback/ afresh (the previous one is replaced once the new one is complete).
+def write_feedback(run: RunResult, outdir: Path, into: Path | None = None) -> dict[str, Feedback]:
+    """Write OUTDIR/feedback/ afresh (the previous one is replaced once the new one is complete),
+    or, with `into`, fill that folder, which the caller puts in place of OUTDIR/feedback itself.
 
     Call it while the run's sources still exist (`run_batch(..., finish=...)`): zip members and
     mail attachments live in a scratch folder that is removed when the run ends."""
@@ -160,7 +161,7 @@ def write_feedback(run: RunResult, outdir: Path) -> dict[str, Feedback]:
     details = run.finding_details
     detail_of = dict(tuple(details.groupby("sub", sort=False))) if len(details) else {}
     outdir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=scratch_prefix(), dir=outdir))
+    staging = into or Path(tempfile.mkdtemp(prefix=scratch_prefix(), dir=outdir))
     done: dict[str, Feedback] = {}
     try:
         for sub, rel in planned.items():
@@ -176,9 +177,11 @@ def write_feedback(run: RunResult, outdir: Path) -> dict[str, Feedback]:
             )
             done[sub].sub = sub
             done[sub].path = outdir / rel
-        swap_folder(staging, outdir / FOLDER)
+        if into is None:
+            swap_folder(staging, outdir / FOLDER)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if into is None:
+            shutil.rmtree(staging, ignore_errors=True)
     return done
 
 

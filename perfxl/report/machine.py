@@ -1,4 +1,4 @@
-"""Machine outputs of a run (projects.csv, findings.csv, run.json) and atomic file writing."""
+"""Machine outputs of a run: projects.csv, findings.csv, run.json (with the list of the outputs)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 
 from perfxl import __version__
 from perfxl.checks.outcome import Report
-from perfxl.files import csv_safe, write_atomic
-from perfxl.intake.inputs import INPUT_STATUS_ZH
+from perfxl.files import OutputStage, csv_safe, staged_outputs
+from perfxl.intake.inputs import DUPLICATE, INPUT_STATUS_ZH, SKIPPED, UNREADABLE, InputFile
+from perfxl.intake.own_folders import OUTPUTS_KEY
 from perfxl.model.findings import plain
 from perfxl.report.projects import ACTIVE_STATUSES, PROJECT_OUTPUT_COLUMNS, project_rows
 from perfxl.report.run_result import RunResult
@@ -64,6 +65,7 @@ def manifest(run: RunResult) -> list[dict[str, Any]]:
             "status": i.status,
             "status_zh": INPUT_STATUS_ZH.get(i.status, i.status),
             "reason": i.reason or None,
+            "library_error": i.library_error,
             "sub": i.sub,
             "received": i.received.isoformat() if i.received else None,
             "provenance": plain(i.provenance) or None,
@@ -102,12 +104,43 @@ def all_findings(run: RunResult) -> pd.DataFrame:
     return pd.concat([causes, run.finding_details.assign(part="detail")], ignore_index=True)
 
 
+# why inputs were not read as submissions, by kind (the run's closing lines count them so);
+# the first key found in an input's reason names its kind
+SKIP_KINDS = (
+    ("perfxl 自己的", "perfxl 自己的输出"),
+    ("perfxl 读取缓存", "perfxl 读取缓存文件夹"),
+    ("perfxl 的临时", "perfxl 临时文件"),
+    ("输出文件夹", "输出文件夹"),
+    ("非工作簿", "非工作簿文件"),
+    ("符号链接", "符号链接"),
+    ("不是普通文件", "非普通文件（管道、设备等）"),
+    ("没有附件", "没有附件的邮件"),
+    ("嵌套过深", "嵌套过深的压缩包"),
+)
+
+
+def skip_kind(item: InputFile) -> str:
+    """The kind of reason an input was not read as a submission (UNREADABLE without one: 无法打开)."""
+    if item.status == UNREADABLE:
+        return "无法打开的文件"
+    return next((kind for key, kind in SKIP_KINDS if key in item.reason), "其他文件")
+
+
 def counts(run: RunResult) -> dict[str, Any]:
     p, f = run.projects, run.findings
     status = p["status"].value_counts().to_dict() if not p.empty else {}
     sev = f["severity"].value_counts().to_dict() if not f.empty else {}
+    skipped: dict[str, int] = {}
+    for i in run.inputs:
+        if i.status in (SKIPPED, UNREADABLE) and not i.sub:
+            kind = skip_kind(i)
+            skipped[kind] = skipped.get(kind, 0) + 1
     return {
         "inputs": len(run.inputs),
+        # files read as workbooks (the unreadable and the superseded among them), and the rest
+        "workbooks": sum(1 for i in run.inputs if i.sub and i.status != DUPLICATE),
+        "duplicates": sum(1 for i in run.inputs if i.status == DUPLICATE),
+        "skipped": skipped,
         "submissions": len(p),
         "projects": int(p["status"].isin(ACTIVE_STATUSES).sum()) if not p.empty else 0,
         "departments": int(p.loc[p["status"].isin(ACTIVE_STATUSES), "department"].nunique())
@@ -121,22 +154,23 @@ def counts(run: RunResult) -> dict[str, Any]:
 
 
 def write_machine_outputs(run: RunResult, outdir: Path) -> list[Path]:
-    written = [
-        write_atomic(
-            outdir / "projects.csv", lambda p: _csv(run.projects, PROJECT_OUTPUT_COLUMNS, p)
-        ),
-        write_atomic(
-            outdir / "findings.csv", lambda p: _csv(all_findings(run), FINDING_CSV_COLUMNS, p)
-        ),
-        write_atomic(
-            outdir / "run.json",
-            lambda p: p.write_text(
-                json.dumps(run_dict(run), ensure_ascii=False, indent=1, default=str),
-                encoding="utf-8",
-            ),
-        ),
-    ]
-    return written
+    """projects.csv, findings.csv and run.json, put in place together."""
+    with staged_outputs(outdir) as stage:
+        stage_machine_outputs(run, stage)
+        return stage.commit()
+
+
+def stage_machine_outputs(run: RunResult, stage: OutputStage) -> None:
+    """projects.csv, findings.csv and run.json into `stage`; run.json last, listing every output
+    staged before it with its sha256 — how a later run tells perfxl's own files from submissions
+    when OUTDIR is also an input folder."""
+    _csv(run.projects, PROJECT_OUTPUT_COLUMNS, stage.file("projects.csv"))
+    _csv(all_findings(run), FINDING_CSV_COLUMNS, stage.file("findings.csv"))
+    data = run_dict(run)
+    data[OUTPUTS_KEY] = stage.digests()
+    stage.file("run.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
 
 
 FINDING_KEYS = (

@@ -97,11 +97,13 @@ def write_replies(
     outdir: Path,
     feedback: dict[str, Feedback],
     sender: str | None = None,
+    into: Path | None = None,
 ) -> list[Draft]:
-    """Write OUTDIR/replies/ afresh: one .eml per sender, ready to open in a mail client."""
+    """Write OUTDIR/replies/ afresh: one .eml per sender, ready to open in a mail client; with
+    `into`, fill that folder, which the caller puts in place of OUTDIR/replies itself."""
     planned = plan(run)
     groups = senders(run)
-    staging = Path(tempfile.mkdtemp(prefix=scratch_prefix(), dir=outdir))
+    staging = into or Path(tempfile.mkdtemp(prefix=scratch_prefix(), dir=outdir))
     drafts: list[Draft] = []
     try:
         for address, rel in planned.items():
@@ -109,9 +111,11 @@ def write_replies(
             draft.path = outdir / rel
             (staging / Path(rel).name).write_bytes(msg.as_bytes(policy=_POLICY))
             drafts.append(draft)
-        swap_folder(staging, outdir / FOLDER)
+        if into is None:
+            swap_folder(staging, outdir / FOLDER)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if into is None:
+            shutil.rmtree(staging, ignore_errors=True)
     return drafts
 
 
@@ -391,8 +395,10 @@ def send_drafts(
     port: int,
     sender: str,
     timeout: float = 30.0,
+    sent: list[str] | None = None,
 ) -> list[str]:
-    """Send (address, draft path) pairs through an SMTP server; returns the addresses mailed.
+    """Send (address, draft path) pairs through an SMTP server; returns the addresses mailed,
+    which also go into `sent` one by one (an interrupted sending still knows them).
 
     STARTTLS is used when the server offers it (SMTPS on port 465); PERFXL_SMTP_USER and
     PERFXL_SMTP_PASSWORD log in when set."""
@@ -400,7 +406,7 @@ def send_drafts(
     import ssl
 
     envelope = email.utils.parseaddr(sender)[1]
-    sent: list[str] = []
+    sent = [] if sent is None else sent
     try:
         if port == 465:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout)

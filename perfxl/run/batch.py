@@ -15,7 +15,14 @@ import pandas as pd
 from perfxl.checks.config import DEFAULT, Config
 from perfxl.checks.engine import run_checks
 from perfxl.checks.outcome import Report
-from perfxl.files import sweep_stale, terminate_cleanly
+from perfxl.files import (
+    DISK_FULL,
+    WriteFailure,
+    os_error_of,
+    prepare_output_folder,
+    sweep_stale,
+    terminate_cleanly,
+)
 from perfxl.intake.discover import discover, hash_inputs, set_aside_duplicates
 from perfxl.intake.inputs import DUPLICATE, READ, SUPERSEDED, UNREADABLE, InputFile
 from perfxl.intake.zips import cleanup
@@ -49,14 +56,20 @@ def run_batch(
 
     `finish` is called with the result while zip members and mail attachments are still
     extracted (the feedback copies are made from them); it is where `perfxl run` writes.
-    `executor` is "local" (a process pool) or "dask" (`scheduler`, or a local Dask cluster)."""
+    `executor` is "local" (a process pool) or "dask" (`scheduler`, or a local Dask cluster).
+
+    An OUTDIR that cannot be written (read-only, a file on its path, a full disk, here or while
+    extracting zips and attachments into it) raises WriteFailure, before the reading where it can."""
     started = dt.datetime.now().astimezone()
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    prepare_output_folder(outdir)
     sweep_stale(outdir)  # what a killed run left behind
     # zip members are extracted inside OUTDIR, never elsewhere, and removed afterwards (also on
     # SIGTERM; after a kill -9 the next run sweeps them)
-    workdir = Path(tempfile.mkdtemp(prefix=f".perfxl-work-{os.getpid()}-", dir=outdir))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix=f".perfxl-work-{os.getpid()}-", dir=outdir))
+    except OSError as exc:
+        raise WriteFailure(outdir, exc) from None
     try:
         with terminate_cleanly():
             result = _run(
@@ -75,6 +88,13 @@ def run_batch(
             if finish is not None:
                 finish(result)
         return result
+    except OSError as exc:
+        # zip members and mail attachments go to the work folder in OUTDIR: a full disk there
+        # is the run's fault to tell, not an unreadable submission
+        err = os_error_of(exc)
+        if err is not None and err.errno in DISK_FULL:
+            raise WriteFailure(outdir, err) from None
+        raise
     finally:
         cleanup(workdir)
 
@@ -204,6 +224,7 @@ def _read(
         blocking = [f for f in sub.findings if f.rule in BLOCKING_READ]
         if blocking:
             item.status, item.reason = UNREADABLE, blocking[0].message
+            item.library_error = sub.library_error
         else:
             item.status = READ
     frames = builder.frames([s.sub for s in subs])

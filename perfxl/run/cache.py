@@ -137,6 +137,7 @@ _SCALARS: dict[str, tuple[type, ...]] = {
     "blocked": (bool,),
     "read_ms": (float, int),
     "provenance": (dict,),
+    "library_error": (str, _NONE),
 }
 
 

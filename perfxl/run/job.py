@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfxl.checks.config import DEFAULT, Config
+from perfxl.files import Terminated
 from perfxl.report.outputs import write_outputs
 from perfxl.report.run_result import RunResult
 from perfxl.run.batch import run_batch
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM, SIGHUP) stopped `run_job`; `written` are the outputs already in place
+    (none, or the whole set: they are put in place together), `sent` the replies already sent,
+    `exit_code` 130 for Ctrl-C, 128 + the signal's number otherwise."""
+
+    def __init__(self, written: list[Path], sent: list[str], exit_code: int) -> None:
+        super().__init__()
+        self.written = written
+        self.sent = sent
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -44,29 +58,39 @@ def run_job(
     also send them from `reply_from`. `replies` implies `feedback`; `smtp` implies `replies`."""
     replies = replies or smtp is not None
     written: list[Path] = []
+    sent: list[str] = []
 
     def finish(run: RunResult) -> None:  # while zip members and mail attachments are still there
-        written.extend(
-            write_outputs(
-                run, outdir, feedback=feedback or replies, replies=replies, reply_from=reply_from
-            )
+        placed = write_outputs(
+            run,
+            outdir,
+            feedback=feedback or replies,
+            replies=replies,
+            reply_from=reply_from,
+            written=written,
         )
+        written[:] = placed  # the summary first, as write_outputs lists them
 
-    result = run_batch(
-        inputs,
-        outdir,
-        cfg,
-        jobs=jobs,
-        roster=roster,
-        progress=progress,
-        finish=finish,
-        executor=executor,
-        cache_dir=cache_dir,
-        scheduler=scheduler,
-    )
-    job = JobResult(result, written)
-    if smtp is not None:
-        _send_replies(job, outdir, smtp, reply_from or "")
+    try:
+        result = run_batch(
+            inputs,
+            outdir,
+            cfg,
+            jobs=jobs,
+            roster=roster,
+            progress=progress,
+            finish=finish,
+            executor=executor,
+            cache_dir=cache_dir,
+            scheduler=scheduler,
+        )
+        job = JobResult(result, written, sent)
+        if smtp is not None:
+            _send_replies(job, outdir, smtp, reply_from or "")
+    except KeyboardInterrupt:
+        raise RunInterrupted(written, sent, 128 + signal.SIGINT) from None
+    except Terminated as stop:
+        raise RunInterrupted(written, sent, 128 + stop.signum) from None
     return job
 
 
@@ -75,7 +99,7 @@ def _send_replies(job: JobResult, outdir: Path, server: tuple[str, int], sender:
 
     drafts = [(a, outdir / rel) for a, rel in plan(job.run).items() if (outdir / rel).exists()]
     try:
-        job.sent = send_drafts(drafts, *server, sender=sender)
+        send_drafts(drafts, *server, sender=sender, sent=job.sent)
     except SendError as exc:
         job.send_error = (
             f"发送回复失败（{server[0]}:{server[1]}）：{exc}；回复草稿在 {outdir / 'replies'}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ def read_task(task: Task) -> Any:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
-        return unreadable(path, display, digest, "R01", f"读取出错 {type(exc).__name__}: {exc}")
+        return unreadable(path, display, digest, "R01", f"{type(exc).__name__}: {exc}")
 
 
 def _read_chunk(chunk: list[Task]) -> list[Any]:
@@ -43,21 +44,27 @@ def read_in_workers(
         size = max(4, size)
     chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
     results: list[list[Any] | None] = [None] * len(chunks)
+    pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=enter_worker)
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs, initializer=enter_worker) as pool:
-            futures = {pool.submit(_read_chunk, c): k for k, c in enumerate(chunks)}
-            for fut in as_completed(futures):
-                k = futures[fut]
-                try:
-                    results[k] = part = fut.result()
-                except Exception:  # the pool broke, or a result did not come back
-                    continue
-                if done:
-                    done(part)
-                if progress:
-                    progress(len(chunks[k]))
+        futures = {pool.submit(_read_chunk, c): k for k, c in enumerate(chunks)}
+        for fut in as_completed(futures):
+            k = futures[fut]
+            try:
+                results[k] = part = fut.result()
+            except Exception:  # the pool broke, or a result did not come back
+                continue
+            if done:
+                done(part)
+            if progress:
+                progress(len(chunks[k]))
+    except (KeyboardInterrupt, SystemExit):
+        _stop_now(pool)  # Ctrl-C: not after the chunks still queued are read
+        raise
     except Exception:
         pass  # a broken pool also complains on shutdown; the lost chunks are redone below
+    finally:
+        with contextlib.suppress(Exception):
+            pool.shutdown(wait=True)
     for k, chunk in enumerate(chunks):
         if results[k] is None:
             results[k] = part = [read_alone(t) for t in chunk]
@@ -66,6 +73,15 @@ def read_in_workers(
             if progress:
                 progress(len(chunk))
     return [s for part in results if part is not None for s in part]
+
+
+def _stop_now(pool: Any) -> None:
+    """Drop the chunks not started and end the workers reading the others."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for w in workers:
+        with contextlib.suppress(Exception):
+            w.terminate()
 
 
 def read_alone(task: Task) -> Any:

@@ -71,7 +71,7 @@ def write_summary(run: RunResult, path: Path, outdir: Path, row_limit: int | Non
         constant_memory=rows > _book.CONSTANT_MEMORY_ROWS,
         big=rows > 2_000_000,
     )
-    src = Sources(run, outdir)
+    src = Sources(run, outdir, beside=Path(path).parent)
     book.wb.set_properties(
         {
             "title": "项目支出绩效自评汇总",

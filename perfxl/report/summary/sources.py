@@ -20,8 +20,10 @@ _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 class Sources:
     """Where each submission's file is, and how to link to it from OUTDIR."""
 
-    def __init__(self, run: RunResult, outdir: Path) -> None:
+    def __init__(self, run: RunResult, outdir: Path, beside: Path | None = None) -> None:
         self.outdir = outdir.resolve()
+        # where the outputs written with the summary are until they are all put in place
+        self.beside = beside
         self.by_sub: dict[str, InputFile] = {}
         self.duplicates: dict[str, list[str]] = {}
         bases: set[Path] = set()
@@ -46,6 +48,12 @@ class Sources:
             }
         self._archive_cache: dict[str, Path | None] = {}
         self._rel_cache: dict[Path, str | None] = {}
+
+    def output_exists(self, rel: str) -> bool:
+        """Whether the output OUTDIR/`rel` (a feedback copy, a reply draft) was written."""
+        return (self.outdir / rel).exists() or (
+            self.beside is not None and (self.beside / rel).exists()
+        )
 
     def _relative(self, target: Path) -> str | None:
         """The path from OUTDIR, or None where Excel could not follow it."""

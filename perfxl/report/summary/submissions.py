@@ -64,7 +64,6 @@ def _mail_time(v: Any) -> dt.datetime | None:
 )
 def submissions_table(run: RunResult, src: Sources) -> Table | None:
     """提交记录: every attachment that came by e-mail (None when nothing came by e-mail)."""
-    outdir = src.outdir
     mail = [i for i in run.inputs if i.origin == "mail"]
     if not mail:
         return None
@@ -83,7 +82,7 @@ def submissions_table(run: RunResult, src: Sources) -> Table | None:
     ctx = {r["sub"]: r for r in p.to_dict("records")}
 
     def link(rel: str | None, tip: str) -> Link | None:
-        if not rel or not (outdir / rel).exists():
+        if not rel or not src.output_exists(rel):
             return None
         name = rel.split("/")[-1]
         if unlinkable(rel):
