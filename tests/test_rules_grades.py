@@ -215,3 +215,53 @@ def test_g07_on_the_seed(bench) -> None:
     result = bench.check(bench.seed(), only={"G07"})
     rows = assert_fires(result, "G07", cell="G23", count=1)
     assert "（I14、N01）" in rows.iloc[0]["message"]
+
+
+# ------------------------------------------------------------------ G08 (on published layouts)
+
+
+def _published(tmp_path, fixture: str, edit=None):
+    import json
+    from pathlib import Path
+
+    from perfxl.run.check import check_files
+    from synth.published import build_published
+
+    path = Path(__file__).parent / "fixtures" / "published" / f"{fixture}.json"
+    form = json.loads(path.read_text(encoding="utf-8"))
+    if edit is not None:
+        edit(form)
+    return check_files([build_published(form, tmp_path / f"{fixture}.xlsx")])
+
+
+def test_g08_total_overstated_by_a_full_execution_score(tmp_path) -> None:
+    """880 of 900 spent, 执行率 scored the full 10: the 总分 100 should be 99.78."""
+    report = _published(tmp_path, "own_16_jilin_yanbian_fangyi")
+    rows = assert_fires(report, "G08", cell="G20", severity="warning", count=1)
+    row = rows.iloc[0]
+    assert (row["observed"], row["expected"]) == (100, 99.78)
+    assert "执行率得分 9.78" in row["message"] and "应为 99.78" in row["message"]
+
+
+def test_g08_quiet_when_the_unit_scored_itself_lower(tmp_path) -> None:
+    """real_07 deducts more than proportional (I01): a total below the recomputed one is the
+    unit's own caution, not a total to raise."""
+    report = _published(tmp_path, "real_07_yunnan_yongde")
+    assert "I01" in set(report.findings["rule"])
+    assert_quiet(report, "G08")
+
+
+def test_g08_quiet_when_only_a_band_guess_differs(tmp_path) -> None:
+    """own_19: a late 完成时间 scored 6 where perfxl only knows the C band: no total from a guess."""
+    report = _published(tmp_path, "own_19_guangxi_hechi_jiceng")
+    assert "I10" in set(report.findings["rule"])
+    assert_quiet(report, "G08")
+
+
+def test_g08_leaves_a_wrong_sum_to_s03(tmp_path) -> None:
+    def typo(form):
+        form["total_score_reported"] = 98
+
+    report = _published(tmp_path, "own_16_jilin_yanbian_fangyi", typo)
+    assert "S03" in set(report.findings["rule"])
+    assert_quiet(report, "G08")

@@ -9,6 +9,7 @@ from perfxl.checks import scoring
 from perfxl.checks.cells import as_floats
 from perfxl.checks.engine import Ctx, cached, field_cell, hits, rule
 from perfxl.model.findings import declare
+from perfxl.spec import NATIONAL_STYLE
 from perfxl.spec import PROFILE_IDS as ALL_PROFILES
 
 
@@ -94,6 +95,71 @@ def _totals(ctx: Ctx) -> dict[str, np.ndarray]:
 
 def _round(x: pd.Series | np.ndarray) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float), 2)
+
+
+@rule(
+    "G08",
+    "warning",
+    "submission",
+    "总分与复核得分不符",
+    "total differs from the recomputed scores",
+    "填报总分 {observed}，按复核后的各项得分（执行率得分 {exec_score}，指标得分合计 {indicators}）"
+    "应为 {expected}；请按更正后的得分修改总分。",
+    "The reported total is {observed}; with the recomputed scores (execution {exec_score}, "
+    "indicators {indicators}) it is {expected}. Correct the total with the scores.",
+    thresholds=("tolerance.score",),
+    profiles=tuple(NATIONAL_STYLE),
+)
+def g08_total_recomputed(ctx: Ctx) -> pd.DataFrame | None:
+    """The 总分 consequence of the score corrections (F02, I01 …), said once on the 总分 cell,
+    when the unit's total is higher than its scores allow. Only corrections that are arithmetic
+    count: a qualitative or late-date row keeps the unit's score (perfxl knows its band, not its
+    score). Only where the printed scores do add up to the printed total: otherwise the sum
+    itself is wrong, and S03 says so."""
+    p = ctx.projects
+    reported = _result(ctx, "total_reported")
+    exec_calc = _result(ctx, "exec_score_calc")
+    exec_reported = _result(ctx, "exec_score_reported")
+    printed = np.nan_to_num(exec_reported) + np.nan_to_num(
+        _result(ctx, "indicator_score_reported")
+    )
+    indicators = _arithmetic_indicator_scores(ctx)
+    exec_part = np.where(np.isnan(exec_calc), exec_reported, exec_calc)
+    certain = np.nan_to_num(exec_part) + indicators
+    tol = ctx.cfg.tolerance.score + 1e-9
+    national = p["profile"].isin(NATIONAL_STYLE).to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = national & (reported - certain > tol) & (np.abs(printed - reported) <= tol)
+    if not bad.any():
+        return None
+    rows = p[bad]
+    sheet, cell = field_cell(rows, "total_reported")
+    return hits(
+        rows,
+        sheet=sheet,
+        cell=cell,
+        observed=np.round(reported[bad], 2),
+        expected=np.round(certain[bad], 2),
+        stake=np.round(reported[bad] - certain[bad], 2),
+        exec_score=np.round(exec_part[bad], 2),
+        indicators=np.round(indicators[bad], 2),
+    )
+
+
+def _arithmetic_indicator_scores(ctx: Ctx) -> np.ndarray:
+    """Σ per project (aligned with ctx.projects) of each indicator's recomputed score where the
+    recomputation is arithmetic (formula), else the unit's own score."""
+    ind = ctx.indicators
+    out = np.zeros(len(ctx.projects))
+    if ind.empty or "score_calc" not in ind:
+        return out
+    reported = as_floats(ind["score_reported"])
+    calc = as_floats(ind["score_calc"])
+    exact = (ind["score_basis"].to_numpy() == "formula") & ~np.isnan(calc)
+    score = np.nan_to_num(np.where(exact, calc, reported))
+    at = ctx.project_pos(ind["sub"])
+    np.add.at(out, at[at >= 0], score[at >= 0])
+    return out
 
 
 @rule(
