@@ -265,3 +265,29 @@ def test_g08_leaves_a_wrong_sum_to_s03(tmp_path) -> None:
     report = _published(tmp_path, "own_16_jilin_yanbian_fangyi", typo)
     assert "S03" in set(report.findings["rule"])
     assert_quiet(report, "G08")
+
+
+# ------------------------------------------------------------------ G09 (cut-short forms)
+
+
+def test_g09_every_listed_item_full_on_a_cut_form(tmp_path) -> None:
+    """real_14 stops inside 项目效益: the 15 items it lists are all at their maximum (60 of 60)."""
+    report = _published(tmp_path, "real_14_hainan_shangwuting")
+    rows = assert_fires(report, "G09", severity="info", count=1)
+    assert rows.iloc[0]["observed"] == 60
+    assert "已列出的 15 项评分（合计 60 分）均为满分" in rows.iloc[0]["message"]
+    assert_quiet(report, "G05")  # no 总分 row: G05 does not judge it
+
+
+def test_g09_quiet_when_a_listed_item_lost_points(tmp_path) -> None:
+    def deduct(form):
+        form["scoring_table"][7]["得分"] = 5  # 资金使用 7 → 5
+
+    report = _published(tmp_path, "real_14_hainan_shangwuting", deduct)
+    assert_quiet(report, "G09")
+
+
+def test_g09_quiet_on_a_whole_form(tmp_path) -> None:
+    report = _published(tmp_path, "own_11_guizhou_zunyi_shuiku")  # 总分 100: G05's
+    assert "G05" in set(report.findings["rule"])
+    assert_quiet(report, "G09")

@@ -12,6 +12,7 @@ NEEDS_WHOLE_FORM = frozenset(
 )
 # rules that judge 分值 or 得分: meaningless on a form printed without them
 NEEDS_SCORES = NEEDS_WHOLE_FORM | {
+    "G09",
     "S02",
     "S04",
     "I01",

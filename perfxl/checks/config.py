@@ -63,6 +63,7 @@ class GradeChecks:
     near_margin: float = 0.5  # G06
     inflated_min_total: float = 90.0  # G07
     inflated_min_signals: int = 2  # G07
+    listed_full_min_items: int = 5  # G09: a cut form lists at least this many scored items
 
 
 @dataclass(frozen=True)

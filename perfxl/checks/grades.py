@@ -290,6 +290,21 @@ def g05_all_full(ctx: Ctx) -> pd.DataFrame | None:
     # the department share of 优 (the other half of G05 in docs/domain.md c.5) is D04's
     t = _totals(ctx)
     eps = ctx.cfg.tolerance.full_eps
+    n_items, n_short, _ = _full_items(ctx)
+    all_full = (n_items > 0) & (n_short == 0)
+    t_self = t["t_self"]
+    hundred = np.nan_to_num(t_self, nan=-1.0) >= 100 - eps
+    bad = all_full | hundred
+    if not bad.any():
+        return None
+    rows = ctx.projects[bad]
+    sheet, cell = field_cell(rows, "total_reported")
+    return hits(rows, sheet=sheet, cell=cell, observed=_round(t_self[bad]), expected=None)
+
+
+def _full_items(ctx: Ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per project (aligned with ctx.projects): the scored items (indicators, the execution row,
+    the scoring table; N/A rows are none), how many fall short of full marks, and their points."""
     ind = ctx.indicators
     ex = ctx.frames.exec
     # the execution row: each submission's first "total" row of the exec frame
@@ -300,7 +315,6 @@ def g05_all_full(ctx: Ctx) -> pd.DataFrame | None:
     exec_w = as_floats(ex["weight"])[total]
     exec_w = np.where(np.isnan(exec_w), as_floats(_result(ctx, "exec_weight"))[ex_code], exec_w)
     si = ctx.frames.score_items
-    # every scored item of the form: indicators, the execution row, the scoring table
     code = np.concatenate([ctx.project_pos(ind["sub"]), ex_code, ctx.project_pos(si["sub"])])
     score = np.concatenate(
         [
@@ -314,18 +328,38 @@ def g05_all_full(ctx: Ctx) -> pd.DataFrame | None:
     with np.errstate(invalid="ignore"):
         item = (weight > 0) & (code >= 0)
         full = scoring.is_full(score, weight, ctx.cfg) & ~np.isnan(score)
-    n = len(t["t_self"])
+    n = len(ctx.projects)
     n_items = np.bincount(code[item], minlength=n)
     n_short = np.bincount(code[item & ~full], minlength=n)
-    all_full = (n_items > 0) & (n_short == 0)
-    t_self = t["t_self"]
-    hundred = np.nan_to_num(t_self, nan=-1.0) >= 100 - eps
-    bad = all_full | hundred
+    points = np.bincount(code[item], weights=np.nan_to_num(score[item]), minlength=n)
+    return n_items, n_short, points
+
+
+@rule(
+    "G09",
+    "info",
+    "submission",
+    "已列出的评分项均为满分",
+    "every listed item at full marks",
+    "表格不完整，已列出的 {n_items} 项评分（合计 {observed} 分）均为满分，请核实自评是否流于形式。",
+    "The form is cut short, and all {n_items} scored items it lists ({observed} points) have "
+    "full marks; check that the self-evaluation was more than a formality.",
+    thresholds=("tolerance.full_eps", "grade_checks.listed_full_min_items"),
+)
+def g09_listed_full(ctx: Ctx) -> pd.DataFrame | None:
+    """G05 for a form cut short (no 总分 row): G05 cannot judge it, yet every item the unit did
+    send at its maximum is the same warning sign (the funds shortfall it hides may be F10/F11)."""
+    if "incomplete" not in ctx.projects:
+        return None
+    cut = ctx.projects["incomplete"].fillna("").str.split(",").map(lambda p: "total" in p)
+    if not cut.any():
+        return None
+    n_items, n_short, points = _full_items(ctx)
+    bad = cut.to_numpy() & (n_items >= ctx.cfg.grade_checks.listed_full_min_items) & (n_short == 0)
     if not bad.any():
         return None
     rows = ctx.projects[bad]
-    sheet, cell = field_cell(rows, "total_reported")
-    return hits(rows, sheet=sheet, cell=cell, observed=_round(t_self[bad]), expected=None)
+    return hits(rows, sheet=None, cell=None, observed=_round(points[bad]), n_items=n_items[bad])
 
 
 @rule(
