@@ -46,6 +46,7 @@ EMITTED_ELSEWHERE = {
     "S14",
     "S15",
     "S16",
+    "S17",
     "S99",
     "D06",
 }

@@ -15,6 +15,7 @@ from perfxl.files import os_reason
 from perfxl.intake.sniff import DISGUISES, WORKBOOK_FORMATS, has_vba, sniff
 from perfxl.model.findings import ERROR, INFO, WARNING, Finding, declare, make
 from perfxl.model.submission import Extract, Submission
+from perfxl.read.assumptions import assumptions_finding
 from perfxl.read.grid import Book, ReadError, load_book
 from perfxl.read.isolate import VETTED, load_isolated
 from perfxl.read.locate import name_constant
@@ -377,6 +378,9 @@ def read_workbook(
     guessed = _header_reading(ex, sub.sub)
     if guessed is not None:
         sub.findings.append(guessed)
+    assumed = assumptions_finding(ex, sub.sub)
+    if assumed is not None:
+        sub.findings.append(assumed)
     if ex.missing_blocks:
         missing = "、".join(_BLOCK_ZH.get(b, b) for b in ex.missing_blocks)
         sub.findings.append(make("S11", sub=sub.sub, detail=f"缺少{missing}"))
