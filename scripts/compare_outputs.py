@@ -15,8 +15,9 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-# run.json keys that differ between any two runs
-_STAMPS = {"started", "finished"}
+# run.json keys that differ between any two runs ("outputs" holds each output's sha256, and the
+# summary's carries its own time; the files themselves are compared below)
+_STAMPS = {"started", "finished", "outputs"}
 # summary cells that hold the run's time or duration
 _STAMP_LABELS = ("运行于 ", "开始时间", "结束时间", "用时（秒）", "汇总表生成时间")
 

@@ -30,10 +30,13 @@ _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _NAME_RE = re.compile(r"^[A-Za-z_\\][\w.]*$")
 
-# Fast path: when every cell names its place (r="A1" first, as every writer does), no reference
-# with a five-digit row, a three-letter column or an odd character means the sheet is small;
-# otherwise its extent is measured.
-_SUSPICIOUS_REF = re.compile(rb' r="(?:[A-Za-z]{3}|[A-Za-z]{0,2}\d{5}|[^"]{0,12}[^A-Za-z0-9"])')
+# Fast path: when every cell names its place (r="A1" first, as every writer does), no cell
+# reference with a five-digit row, a three-letter column or an odd character means the sheet is
+# small; otherwise its extent is measured. (One search for the first cell whose reference is not
+# one to four digits after one or two letters; the cells place themselves, so row numbers on <row>
+# do not matter.)
+_UNSAFE_CELL_REF = re.compile(rb'<c r="(?![A-Za-z]{1,2}\d{1,4}")')
+_PREFIXED_CELL = re.compile(rb":c[\s>/]")
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(["'])(.*?)\1""", re.S)
 _REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,9})$")
@@ -280,8 +283,8 @@ def _defined_names(root: ElementTree.Element) -> dict[str, str]:
 
 def _check_extent(xml: bytes, sheet: str) -> None:
     placed = _all_cells_placed(xml)
-    if placed and _SUSPICIOUS_REF.search(xml) is None:
-        return  # every reference is below row 10,000 and column AAA
+    if placed and _UNSAFE_CELL_REF.search(xml) is None:
+        return  # every cell is above row 10,000 and left of column AAA
     rows, cols = _largest_refs(xml) if placed else sheet_extent(xml)
     if rows > MAX_ROW or cols > MAX_COL:
         raise VetError("R01", f"工作表 {sheet} 的单元格地址超出 Excel 的范围")
@@ -292,7 +295,7 @@ def _check_extent(xml: bytes, sheet: str) -> None:
 def _all_cells_placed(xml: bytes) -> bool:
     # Every cell names its place (r="A1" first, as every writer does): rows without r= then do not
     # matter and the largest reference bounds the extent; otherwise places are counted one by one.
-    return _UNPLACED_CELL.search(xml) is None and b":c " not in xml and b":c>" not in xml
+    return _UNPLACED_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None
 
 
 def _largest_refs(xml: bytes) -> tuple[int, int]:
