@@ -36,6 +36,8 @@ def say(line: str) -> None:
 
 
 def debugging(ctx: click.Context | None = None) -> bool:
+    """Whether --debug was given (the command being run's context, when none is passed)."""
+    ctx = ctx or click.get_current_context(silent=True)
     return "--debug" in sys.argv or bool(((ctx and ctx.obj) or {}).get("debug"))
 
 

@@ -12,8 +12,10 @@ from perfxl.cli.app import (
     EXIT_OK,
     PerfxlError,
     config_option,
+    debugging,
     load_config,
     main,
+    say,
     skip_teardown,
 )
 
@@ -37,6 +39,10 @@ def check(files: tuple[Path, ...], config_path: Path | None, as_json: bool, engl
     from perfxl.run.check import check_files
 
     report = check_files(files, cfg)  # type: ignore[arg-type]
+    if debugging():  # the parsers' own words, which the findings put in Chinese
+        for sub in report.submissions:
+            if sub.library_error:
+                say(f"[debug] {sub.file}：{sub.library_error}")
     data = report_dict(report)
     if as_json:
         import json

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from perfxl.cli.app import PerfxlError, main, output_folder_option
+from perfxl.cli.app import EXIT_INTERRUPTED, PerfxlError, main, output_folder_option, say
 
 
 @main.command()
@@ -25,6 +26,13 @@ def collect(mailboxes: tuple[Path, ...], outdir: Path) -> None:
         got = collect_mail(mailboxes, outdir)
     except CollectError as exc:
         raise PerfxlError(str(exc)) from exc
+    except KeyboardInterrupt:
+        # each attachment is saved whole (or not at all); the manifest is written at the end
+        say(
+            f"perfxl: 已中断：已保存的附件完整保留在 {outdir}，清单 manifest.csv 未更新；"
+            "再次运行 collect 会跳过已保存的附件并补齐清单。"
+        )
+        sys.exit(EXIT_INTERRUPTED)
     n, kinds = got.counts, got.kinds
     click.echo(
         f"读取 {got.messages} 封邮件：保存附件 {n['saved']} 个（工作簿 {kinds['workbook']}，"

@@ -251,6 +251,10 @@ def _report_lines(job: JobResult, c: dict[str, Any]) -> list[str]:
             f"{spread['files_on_cluster']} 个文件，本机读取 {spread['files_here']} 个。"
         )
     lines += [f"  {path}" for path in job.written]
+    if debugging():  # the parsers' own words, which the messages put in Chinese
+        lines += [
+            f"  [debug] {i.display}：{i.library_error}" for i in result.inputs if i.library_error
+        ]
     return lines
 
 

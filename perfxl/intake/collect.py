@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from perfxl import __version__
-from perfxl.files import atomic_path, csv_safe
+from perfxl.files import atomic_path, csv_safe, prepare_output_folder
 from perfxl.intake.attachments import OTHER, WORKBOOK, ZIP, classify, skip_reason
 from perfxl.intake.inputs import WORKBOOK_EXTS
 from perfxl.intake.mail import Attachment, Mail, is_maildir, iter_mail, local_naive, mail_kind
 from perfxl.intake.names import safe_name, unique_name, zip_member_name
 from perfxl.intake.sniff import sniff_bytes
-from perfxl.intake.zips import MAX_MEMBER_BYTES
+from perfxl.intake.zips import MAX_MEMBER_BYTES, MAX_ZIP_LEVELS, too_deep
 
 SAVED, DUPLICATE, SKIPPED, UNREADABLE, NO_ATTACHMENT = (
     "saved",
@@ -110,7 +110,7 @@ def collect_mail(inputs: Sequence[Path], outdir: Path) -> Collected:
     name ("20250301-1000_王晓梅_自评表.xlsx", file time = the e-mail's date) and write
     manifest.csv / manifest.json listing every attachment, saved or not."""
     boxes = list(mailboxes(inputs))  # every input is checked before anything is written
-    outdir.mkdir(parents=True, exist_ok=True)
+    prepare_output_folder(outdir)  # a read-only or misplaced OUTDIR is told before any mail
     by_hash = _existing(outdir)
     taken = {p.name.lower() for p in outdir.iterdir()}
     result = Collected()
@@ -207,12 +207,14 @@ def _name(mail: Mail, att: Attachment, kind: str) -> str:
 
 
 def zip_workbooks(data: bytes, depth: int = 0) -> tuple[list[str], str]:
-    """The workbook members of a zip (nested zips too, two levels), and a problem if any."""
+    """The workbook members of a zip (nested zips too, as `perfxl run` opens them), and a
+    problem if any: a zip with no workbook that perfxl can reach says why."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         return [], f"压缩包损坏：{exc}"
     found: list[str] = []
+    deeper = ""
     with zf:
         for info in zf.infolist():
             if info.is_dir():
@@ -221,14 +223,17 @@ def zip_workbooks(data: bytes, depth: int = 0) -> tuple[list[str], str]:
             ext = Path(name).suffix.lower()
             if ext in WORKBOOK_EXTS:
                 found.append(name)
-            elif ext == ".zip" and depth < 2 and info.file_size <= MAX_MEMBER_BYTES:
+            elif ext == ".zip" and depth + 1 >= MAX_ZIP_LEVELS:
+                deeper = deeper or too_deep(depth + 2)
+            elif ext == ".zip" and info.file_size <= MAX_MEMBER_BYTES:
                 try:
                     inner = zf.read(info)
                 except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
                     continue
-                members, _problem = zip_workbooks(inner, depth + 1)
+                members, problem = zip_workbooks(inner, depth + 1)
                 found += [f"{name}/{m}" for m in members]
-    return found, ""
+                deeper = deeper or (problem if "嵌套过深" in problem else "")
+    return found, "" if found else deeper
 
 
 def _write_manifest(result: Collected, outdir: Path) -> None:

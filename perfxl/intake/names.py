@@ -32,7 +32,7 @@ _ALIASES = {
 # an encoded word; RFC 2231 allows a language after the charset (=?utf-8*zh?B?...?=)
 _WORD = re.compile(r"=\?([^?*\s]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # format characters: shown escaped
 _SPACES = re.compile(r"[ \t\u3000]+")
 _SECTION = re.compile(r"^([^*]+)\*(\d+)(\*?)$")
 _HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
@@ -146,7 +146,7 @@ def header_text(raw: str | None) -> str:
         if decoded == text:
             break
         text = decoded
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _SPACES.sub(" ", _CONTROL.sub(" ", _FORMAT_CHARS.sub(_escaped, text))).strip()
 
 
 def split_params(value: str) -> tuple[str, dict[str, str]]:
@@ -232,11 +232,13 @@ def _rfc2231(sections: list[tuple[str, bool]]) -> str:
 
 
 def clean_name(name: str | None) -> str:
-    """An attachment name fit to show (not yet fit for a path: see `safe_name`)."""
+    """An attachment name fit to show (not yet fit for a path: see `safe_name`): controls gone,
+    invisible format characters (RLO, zero-width, BOM) shown as <U+202E>, so that a name that
+    would display reversed shows what it is."""
     if not name:
         return ""
     base = re.split(r"[\\/]", name)[-1]  # a client that sends a whole path: keep its last part
-    return _SPACES.sub(" ", _CONTROL.sub("", base)).strip()
+    return _SPACES.sub(" ", _CONTROL.sub("", _FORMAT_CHARS.sub(_escaped, base))).strip()
 
 
 def zip_member_name(info: zipfile.ZipInfo) -> str:
@@ -250,19 +252,37 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/\ud800-\udfff]")
+# Unicode's invisible format characters (category Cf: bidi overrides and isolates, zero-width
+# space and joiners, the BOM, soft hyphen …) and line/paragraph separators: in a file name they
+# only deceive ("报告\u202excod.exe" shows as "报告exe.docx")
+_FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+# what clean_name and display_name show them as
+_ESCAPED_FORMAT = re.compile(r"<U\+[0-9A-F]{4,6}>")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    return f"<U+{ord(m.group()):04X}>"
+
 
 # file systems count bytes (255), and a Chinese character is three of them in UTF-8
 MAX_NAME_BYTES = 180
 
-_DISPLAY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_DISPLAY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def safe_name(name: str, limit: int = 120) -> str:
     """A file name that cannot escape a folder: no directories, .., control or reserved characters,
-    and short enough in bytes for any file system."""
+    and short enough in bytes for any file system. Invisible format characters (and their shown
+    form <U+202E>) are dropped: a name written never displays other than it is."""
     base = name.replace("\\", "/").split("/")[-1]
+    base = _FORMAT_CHARS.sub("", _ESCAPED_FORMAT.sub("", base))
     base = _UNSAFE.sub("_", base).strip(" .")
     if not base or set(base) <= {"."}:
         base = "unnamed"
@@ -291,7 +311,8 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 
 def display_name(text: str) -> str:
-    """A path as users see it: undecodable bytes read as GBK where they can be, controls as ?."""
+    """A path as users see it: undecodable bytes read as GBK where they can be, controls as ?,
+    invisible format characters (RLO, zero-width space, BOM) as <U+202E>."""
     if _SURROGATE.search(text):
         try:
             raw = text.encode("utf-8", "surrogateescape")
@@ -301,4 +322,4 @@ def display_name(text: str) -> str:
                 text = raw.decode("gb18030")
         except (UnicodeEncodeError, UnicodeDecodeError):
             text = _SURROGATE.sub("\ufffd", text)
-    return _DISPLAY_CONTROL.sub("?", text)
+    return _DISPLAY_CONTROL.sub("?", _FORMAT_CHARS.sub(_escaped, text))

@@ -16,6 +16,8 @@ MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_ZIP_MEMBERS = 20_000
 # everything extracted from the archives of one run together
 MAX_EXTRACTED_BYTES = 4 * 1024**3
+# zips inside zips are opened this many levels down (the archive itself is level 1)
+MAX_ZIP_LEVELS = 3
 _EXTRACTED: dict[str, int] = {}  # work folder -> bytes extracted into it so far
 
 
@@ -28,8 +30,8 @@ def add_zip(
     received: dt.datetime,
     depth: int = 0,
 ) -> None:
-    """The workbooks of one zip as inputs (zips inside it opened too, two levels deep); every
-    other member goes to `notes` with the reason."""
+    """The workbooks of one zip as inputs (zips inside it opened too, MAX_ZIP_LEVELS in all);
+    every other member goes to `notes` with the reason."""
     try:
         zf = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -57,6 +59,9 @@ def add_zip(
             if ext not in WORKBOOK_EXTS and ext != ".zip":
                 notes.append(InputFile(shown, p, "zip", status=SKIPPED, reason="非工作簿文件"))
                 continue
+            if ext == ".zip" and depth + 1 >= MAX_ZIP_LEVELS:
+                notes.append(InputFile(shown, p, "zip", status=SKIPPED, reason=too_deep(depth + 2)))
+                continue
             if info.file_size > MAX_MEMBER_BYTES:
                 notes.append(
                     InputFile(shown, p, "zip", status=UNREADABLE, reason="解压后过大，已拒绝")
@@ -74,7 +79,7 @@ def add_zip(
                 notes.append(InputFile(shown, p, "zip", status=UNREADABLE, reason=failure))
                 continue
             member_time = zip_time(info) or received
-            if ext == ".zip" and depth < 2:
+            if ext == ".zip":
                 add_zip(target, shown, workdir, found, notes, member_time, depth + 1)
                 continue
             found.append(
@@ -87,6 +92,14 @@ def add_zip(
                     provenance={"archive": display, "archive_path": str(p), "member": name},
                 )
             )
+
+
+def too_deep(level: int) -> str:
+    """Why a zip `level` levels down (the outer archive is level 1) was not opened."""
+    return (
+        f"压缩包嵌套过深：perfxl 打开了 {level - 1} 层压缩包，停在第 {level} 层，"
+        "其中的文件未读取；请把工作簿直接放进一个压缩包（或直接附上工作簿）后重新提交"
+    )
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, workdir: Path) -> str | None:
