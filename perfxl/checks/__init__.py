@@ -16,6 +16,7 @@ FAMILY_MODULES = (
     "perfxl.checks.indicator_targets",
     "perfxl.checks.indicator_scores",
     "perfxl.checks.indicator_units",
+    "perfxl.checks.indicator_placement",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",

@@ -1,4 +1,5 @@
-"""Indicator rules on what an indicator is measured in: I21 its name and its unit disagree."""
+"""Indicator rules on what an indicator is measured in: I21 its name and its unit disagree, I23
+its 其中 rows count in another unit than it (只 + 头)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from perfxl.checks.engine import Ctx, hits, no_hits, rule
+from perfxl.read import grammar as parse
 
 # a rate is a share: measured in % (or 百分比), never in people, things or money
 _RATE_NAME = re.compile(r"(?:率|比例|占比|满意度)(?:[(（].*[)）])?$")
@@ -102,4 +104,67 @@ def i21_name_unit(ctx: Ctx) -> pd.DataFrame:
         name=rows["name"],
         observed=unit[bad],
         expected=want[bad],
+    )
+
+
+def breakdown_units(parent_unit: object, breakdown: object) -> tuple[list[str], int] | None:
+    """The units of a parent and its 其中 rows when they are not one unit (only + 头), with the
+    index of the first 其中 row that differs; None when they agree or say no unit."""
+    if not isinstance(breakdown, list) or not breakdown:
+        return None
+    units: list[str] = []
+    first = isinstance(parent_unit, str) and parent_unit.strip() or None
+    if first:
+        units.append(first)
+    differs = -1
+    for k, part in enumerate(breakdown):
+        unit = parse.parse_target(part.get("actual")).unit if isinstance(part, dict) else None
+        if not unit:
+            continue
+        if units and unit not in units and differs < 0:
+            differs = k
+        if unit not in units:
+            units.append(unit)
+    if len(units) < 2 or differs < 0:
+        return None
+    return units, differs
+
+
+@rule(
+    "I23",
+    "warning",
+    "row",
+    "其中项计量单位不一",
+    "breakdown rows in different units",
+    "「{name}」及其“其中”项的计量单位不一（{observed}），合计或分项没有可比性；请统一单位，"
+    "或分列为不同指标。",
+    "“{name}” and its breakdown rows are in different units ({observed}); neither the total nor "
+    "the parts compare. Use one unit, or make them separate indicators.",
+)
+def i23_breakdown_units(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    if ind.empty or "breakdown" not in ind:
+        return no_hits("name")
+    has = ind["breakdown"].map(lambda b: isinstance(b, list) and bool(b)).to_numpy()
+    if not has.any():
+        return no_hits("name")
+    rows = ind[has]
+    unit = rows["t_unit"].where(rows["t_unit"].notna(), rows["unit"])
+    found = [breakdown_units(u, b) for u, b in zip(unit, rows["breakdown"], strict=True)]
+    bad = np.array([f is not None for f in found], dtype=bool)
+    if not bad.any():
+        return no_hits("name")
+    rows = rows[bad]
+    found = [f for f in found if f is not None]
+    # the cell of the first 其中 row that changes unit, in the 实际完成值 column
+    cells = [
+        re.sub(r"\d+$", str(b[k]["row"]), str(c)) if isinstance(c, str) else None
+        for c, b, (_, k) in zip(rows["actual_cell"], rows["breakdown"], found, strict=True)
+    ]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=cells,
+        name=rows["name"],
+        observed=["、".join(u) for u, _ in found],
     )
