@@ -127,6 +127,45 @@ def test_ctrl_c_while_reading_exits_130_and_writes_nothing(bench, tmp_path) -> N
     assert list(out.iterdir()) == []
 
 
+def test_ctrl_c_after_the_outputs_are_in_place_says_so(bench, tmp_path, monkeypatch) -> None:
+    """Ctrl-C while the replies are being sent: the outputs are the new set, and it says how many
+    replies went out."""
+    import perfxl.report.replies
+
+    def interrupted(drafts, host, port, sender, timeout=30.0, sent=None):
+        sent.append("wangxm@lj-yz.example.cn")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(perfxl.report.replies, "send_drafts", interrupted)
+    src = _inputs(bench, tmp_path / "in", 1)
+    out = tmp_path / "out"
+    args = ["run", str(src), "-o", str(out), "--smtp", "localhost:25", "--reply-from", "a@b.cn"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    assert result.output.strip().endswith(
+        f"perfxl: 已中断：本次的输出已全部写出（{out}），回复已发出 1 封，其余未发出。"
+    )
+    assert {p.name for p in out.iterdir()} >= OUTPUTS
+
+
+def test_ctrl_c_in_the_other_commands(bench, tmp_path, monkeypatch) -> None:
+    import perfxl.intake.collect
+    import perfxl.run.check
+
+    def stop(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(perfxl.run.check, "check_files", stop)
+    checked = CliRunner().invoke(main, ["check", str(bench.build(bench.national()))])
+    assert (checked.exit_code, checked.output) == (130, "perfxl: 已中断。\n")
+    monkeypatch.setattr(perfxl.intake.collect, "collect_mail", stop)
+    (tmp_path / "m.eml").write_bytes(_mail_with({}))
+    saved = tmp_path / "saved"
+    collected = CliRunner().invoke(main, ["collect", str(tmp_path / "m.eml"), "-o", str(saved)])
+    assert collected.exit_code == 130
+    assert f"已中断：已保存的附件完整保留在 {saved}，清单 manifest.csv 未更新" in collected.output
+
+
 # ---------------------------------------------------------------- a full disk
 
 
@@ -489,6 +528,20 @@ def test_parser_errors_are_told_in_chinese(tmp_path) -> None:
     assert "[debug] in/巨大.ods：CalamineError: Cell limit exceeded" in debug.output
     check = CliRunner().invoke(main, ["check", str(src / "损坏.xls")])
     assert check.exit_code == 1 and "文件已损坏" in check.output and "Calamine" not in check.output
+
+
+def test_a_bug_in_the_reader_is_not_blamed_on_the_file(bench, monkeypatch) -> None:
+    import perfxl.read.profiles
+    from perfxl.read.workbook import read_workbook
+
+    def broken(book, template):
+        raise NameError("name 'FUND_SOURCES' is not defined")
+
+    monkeypatch.setattr(perfxl.read.profiles, "read_national", broken)
+    sub = read_workbook(bench.build(bench.national()))
+    (finding,) = [f for f in sub.findings if f.rule == "S11"]
+    assert finding.message == "模板无法识别：读取时程序出错（已记录在 run.json，需由管理员排查）。"
+    assert sub.library_error == "NameError: name 'FUND_SOURCES' is not defined"
 
 
 # ---------------------------------------------------------------- what a run says

@@ -109,7 +109,7 @@ def os_fault(exc: BaseException) -> str | None:
 def main(ctx: click.Context, debug: bool) -> None:
     """perfxl：项目支出绩效自评表的读取、复核与汇总。
 
-    退出码：0 无错误；1 发现错误级问题（输出仍已生成）；2 用法或配置错误；130 已中断（Ctrl-C）。
+    退出码：0 无错误；1 有错误级问题（输出仍已生成）；2 用法、配置或磁盘权限问题；130 已中断。
     """
     ctx.obj = {"debug": debug}
 
