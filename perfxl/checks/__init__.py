@@ -17,6 +17,7 @@ FAMILY_MODULES = (
     "perfxl.checks.indicator_scores",
     "perfxl.checks.indicator_units",
     "perfxl.checks.indicator_placement",
+    "perfxl.checks.goal_text",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
