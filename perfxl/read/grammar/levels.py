@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from perfxl.read.grammar.text import _compact
 
 QUAL_LEVELS: dict[str, str] = {
@@ -84,6 +86,17 @@ _QUAL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def parse_qual_level(x: object) -> str | None:
     """The level A/B/C of a qualitative value (三档 of 财预〔2020〕10号), or None."""
+    if type(x) is str and len(x) <= 256:
+        return _text_qual_level(x)
+    return _qual_level(x)
+
+
+@lru_cache(maxsize=16384)  # the same answers (是, 好, 较好 …) form after form: looked up once
+def _text_qual_level(x: str) -> str | None:
+    return _qual_level(x)
+
+
+def _qual_level(x: object) -> str | None:
     s = _compact(x).rstrip("。.!！")
     if not s:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from perfxl.read.grammar.text import _WS_RE, _raw, normalize
 
@@ -219,6 +220,18 @@ _SPACE_IN_NUMBER = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
 
 def parse_number(x: object) -> Num:
     """A number from a cell: separators, units, %, accounting negatives, Chinese numerals, a lexicon."""
+    if type(x) is str and len(x) <= 256:
+        return _text_number(x)
+    return _parse_number(x)
+
+
+# Cell texts repeat form after form ("100", "是", "≥95%"): each is parsed once (Num is frozen).
+@lru_cache(maxsize=16384)
+def _text_number(x: str) -> Num:
+    return _parse_number(x)
+
+
+def _parse_number(x: object) -> Num:
     raw = _raw(x)
     if isinstance(x, bool):
         return Num(None, raw)

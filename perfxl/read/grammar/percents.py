@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from perfxl.read.grammar.numbers import Num, parse_number
 from perfxl.read.grammar.text import _compact, _raw
@@ -13,6 +14,17 @@ _RATE_WORDS = ("率", "比例", "占比", "满意度", "覆盖率", "百分比")
 
 def is_rate_like(name: object) -> bool:
     """Whether an indicator name describes a rate (率 / 比例 / 占比 / 满意度 / 百分比)."""
+    if type(name) is str and len(name) <= 256:
+        return _rate_like_name(name)
+    return _rate_like(name)
+
+
+@lru_cache(maxsize=16384)  # indicator names repeat across a batch's forms
+def _rate_like_name(name: str) -> bool:
+    return _rate_like(name)
+
+
+def _rate_like(name: object) -> bool:
     s = _compact(name)
     return any(w in s for w in _RATE_WORDS)
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from perfxl.read.grammar.dates import _find_deadline
 from perfxl.read.grammar.levels import parse_qual_level
@@ -318,6 +319,21 @@ def parse_target(
 
     fiscal_year (an addition to the brief's signature) resolves year-less deadlines ("12月底前").
     """
+    if type(x) is str and len(x) <= _CACHED_LEN:
+        return _text_target(x, fiscal_year)  # the number format only matters for numbers
+    return _parse_target(x, number_format, fiscal_year)
+
+
+# The same target texts ("≥95%", "100%", "是") come back form after form: each is parsed once.
+_CACHED_LEN = 256
+
+
+@lru_cache(maxsize=16384)
+def _text_target(x: str, fiscal_year: int | None) -> Target:
+    return _parse_target(x, None, fiscal_year)
+
+
+def _parse_target(x: object, number_format: str | None, fiscal_year: int | None) -> Target:
     raw = _raw(x)
     if isinstance(x, datetime):
         return _target(raw, "date", deadline=x.date())
