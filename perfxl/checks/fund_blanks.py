@@ -1,13 +1,18 @@
-"""Funds rules on what the 年度资金总额 row leaves blank: F14 its 执行率/得分, F15 its 年初预算数."""
+"""Funds rules on the execution cells of the fund rows: what the 年度资金总额 row leaves blank (F14
+its 执行率/得分, F15 its 年初预算数) and what a source row fills that only the total may (F16)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from perfxl.checks.engine import Ctx, hits, no_hits, rule
-from perfxl.checks.funds import NATIONAL, _total_exec
+from perfxl.checks.funds import NATIONAL, SOURCE_ZH, _total_exec
 from perfxl.model.findings import fmt_value
+
+_BREAKDOWN_MARK = re.compile(r"^\s*其中\s*[:：]?\s*")
 
 
 def _blank(raw: pd.Series) -> np.ndarray:
@@ -109,4 +114,46 @@ def f15_blank_initial_budget(ctx: Ctx) -> pd.DataFrame:
         sheet=i["sheet"].to_numpy(),
         cell=i["cell"].to_numpy(),
         annual=a["amount_wan"].astype(float).round(2).map(fmt_value).to_numpy(),
+    )
+
+
+@rule(
+    "F16",
+    "warning",
+    "row",
+    "分项行重复计分",
+    "execution scored again on a source row",
+    "「{source}」行填写了得分 {observed} 分；预算执行率只在年度资金总额行计一次分，分项行应留空或填"
+    "“—”，请删除，以免重复计分。",
+    "The “{source}” row carries a score of {observed}; budget execution is scored once, on the "
+    "fund total row — leave the source rows blank or “—” so it is not counted twice.",
+)
+def f16_score_on_source_rows(ctx: Ctx) -> pd.DataFrame:
+    ex = ctx.frames.exec
+    if ex.empty or "score_reported" not in ex:
+        return no_hits("source")
+    at = ctx.project_pos(ex["sub"])
+    profile = ctx.projects["profile"].to_numpy(dtype=object)
+    national = np.zeros(len(ex), dtype=bool)
+    national[at >= 0] = profile[at[at >= 0]] == NATIONAL
+    score = pd.to_numeric(ex["score_reported"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = national & (ex["source"].to_numpy() != "total") & (score > 0)
+    if not bad.any():
+        return no_hits("source")
+    rows = ex[bad]
+    # the row as the form prints it (本年财政拨款), else perfxl's name for the source
+    f = ctx.frames.funds
+    keys = zip(f["sub"], f["source"], strict=True)
+    printed = dict(zip(keys, f["source_label"], strict=True))
+    label = [
+        _BREAKDOWN_MARK.sub("", str(printed.get((sub, src)) or SOURCE_ZH.get(src, src)))
+        for sub, src in zip(rows["sub"], rows["source"], strict=True)
+    ]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["score_cell"],
+        observed=score[bad],
+        source=label,
     )
