@@ -309,3 +309,16 @@ def test_blank_tier_standards_are_not_judged(bench) -> None:
     rows = assert_fires(result, "T08", cell="E5", count=1)
     assert "已按实际完成值补全为“49条”" in rows.iloc[0]["message"]
     assert set(result.findings["rule"]) == {"T08"}
+
+
+def test_t02_tiers_given_as_points(bench) -> None:
+    """优 100%、良 95%、中 90% printed as single values, not ranges: everything between is no tier."""
+    s = clean_tiers(bench.seed())
+    targets(s)[1].update(
+        tier_excellent="100%", tier_good="95%", tier_fair="90%", tier_poor="<90%", actual="97%"
+    )
+    result = bench.check(s, only={"T01", "T02", "T06"})
+    rows = assert_fires(result, "T02", count=1)
+    assert rows.iloc[0]["observed"] == "(90, 95)、(95, 100)"
+    assert_quiet(result, "T01")  # points never overlap: the gap is the finding
+    assert_fires(result, "T06", count=1)  # and the actual 97 falls in it
