@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from perfxl.read.grammar import clean_label, inline_split, label_key, normalize
+from perfxl.read.grammar.labels import label_key_of_text
 from perfxl.read.vet import (
     MAX_CELLS,
     MAX_UNCOMPRESSED,
@@ -134,11 +135,12 @@ class Grid:
     def row_keys(self, r: int) -> list[tuple[int, str]]:
         """(column, label key) of the short text cells of row r, merged cells included."""
         if self._row_keys is None:
+            key = label_key_of_text  # calamine's text cells are plain str: the cached lookup
             self._row_keys = [
                 [
-                    (c, label_key(v))
+                    (c, key(v))
                     for c, v in enumerate(row)
-                    if isinstance(v, str) and v and len(v) <= MAX_LABEL_LEN
+                    if type(v) is str and v and len(v) <= MAX_LABEL_LEN
                 ]
                 for row in self.rows
             ]

@@ -19,14 +19,15 @@ _COLON_SPLIT = re.compile(r"^([^:：]{1,20})[:：](.+)$")
 
 
 @lru_cache(maxsize=1 << 16)
-def _label_key_str(text: str) -> str:
+def label_key_of_text(text: str) -> str:
+    """label_key of a str (the cached path, for loops over many cells)."""
     return _label_key(text)
 
 
 def label_key(text: object) -> str:
     """The comparable core of a label: cleaned, without trailing bracket notes or 其中:."""
     if isinstance(text, str):
-        return _label_key_str(text)
+        return label_key_of_text(text)
     return _label_key(text)
 
 
