@@ -3,10 +3,13 @@
     python benchmarks/make_corpus.py 2000 /tmp/corpus
     python benchmarks/bench.py /tmp/corpus [--jobs 2] [--skip-naive] [--repeat 3] [--rerun]
 
-Everything runs in this one invocation, one after the other, on the same files, so the ratios are
-comparable even on a shared, noisy machine. `perfxl run` is timed as a whole process (interpreter
-start, imports, summary included; no reading cache); its stages are then timed in-process.
-`--rerun` adds a season's re-runs with the reading cache on a copy of the folder.
+Everything runs in this one invocation on the same files, so the ratios are comparable even on a
+shared, noisy machine: the calamine floor and `perfxl run` alternate (--repeat pairs), and each
+figure is printed as min / median / max over them, the ratio as the median of the pairs' ratios.
+`perfxl run` is timed as a whole process (interpreter start, imports, summary included; no
+reading cache), wall and CPU (user + system of it and its reading processes); its stages are then
+timed in-process. `--rerun` adds a season's re-runs with the reading cache on a copy of the folder:
+a full run without the cache, then for each repeat the same files again and one file replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,10 +116,10 @@ def perfxl_process(
     return Timing(wall, cpu)
 
 
-def reruns(folder: Path, jobs: int, repeat: int = 1) -> list[tuple[str, Timing]]:
+def reruns(folder: Path, jobs: int, repeat: int = 1) -> list[tuple[str, list[Timing]]]:
     """A season's re-runs on a copy of the folder: a full run, the same files again, and one
     file changed (a different file replaced by a new workbook each time), each reading only
-    what the cache does not hold. Best of `repeat` for each."""
+    what the cache does not hold; `repeat` of each, in turn."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from make_corpus import make
 
@@ -123,28 +127,38 @@ def reruns(folder: Path, jobs: int, repeat: int = 1) -> list[tuple[str, Timing]]
         work, out = Path(tmp) / "in", Path(tmp) / "out"
         shutil.copytree(folder, work)
         files = _files(work)
-        full = _best(perfxl_process(work, jobs, out) for _ in range(repeat))
         filling = perfxl_process(work, jobs, out, ())
-        same = _best(perfxl_process(work, jobs, out, ()) for _ in range(repeat))
-        changed = []
-        for k in range(repeat):
+        full, same, changed = [], [], []
+        for k in range(repeat):  # alternating, so the machine's moods hit all three alike
+            full.append(perfxl_process(work, jobs, out))
+            same.append(perfxl_process(work, jobs, out, ()))
             victim = files[(len(files) // 2 + 97 * k) % len(files)]
             fresh = make(1, Path(tmp) / f"new{k}", seed=len(files) + 7919 + k)[0]
             victim.write_bytes(fresh.read_bytes())
             changed.append(perfxl_process(work, jobs, out, ()))
     return [
         ("full run, no cache (--no-cache)", full),
-        ("full run, filling the cache", filling),
+        ("full run, filling the cache", [filling]),
         ("re-run, nothing changed", same),
-        ("re-run, one file changed", _best(changed)),
+        ("re-run, one file changed", changed),
     ]
 
 
 def _best(timings: Iterable[Timing]) -> Timing:
-    """Fastest wall time and least CPU of several tries (noise on a shared machine only adds)."""
+    """The median wall time and the median CPU of several tries."""
     ts = list(timings)
-    fastest = min(ts, key=lambda t: t.wall)
-    return fastest._replace(cpu=min(t.cpu for t in ts))
+    return Timing(
+        statistics.median(t.wall for t in ts),
+        statistics.median(t.cpu for t in ts),
+        max(t.peak for t in ts),
+        max(t.worker_peak for t in ts),
+    )
+
+
+def spread(values: Iterable[float], unit: str = "s") -> str:
+    """min / median / max, as every figure here is printed."""
+    v = sorted(values)
+    return f"{v[0]:.2f} / {statistics.median(v):.2f} / {v[-1]:.2f} {unit}"
 
 
 def perfxl_stages(folder: Path, jobs: int) -> dict[str, float]:
@@ -193,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--repeat",
         type=int,
-        default=1,
-        help="best of N for the floor, perfxl run and the re-runs (the naive loop runs once)",
+        default=3,
+        help="pairs of floor and perfxl run (and re-runs of each kind); the naive loop runs once",
     )
     ap.add_argument(
         "--rerun",
@@ -207,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no workbooks found", file=sys.stderr)
         return 2
     n = len(files)
-    # the contenders alternate, best of --repeat each: a shared machine's noise only slows
+    # the contenders alternate, --repeat pairs: a shared machine's noise hits both alike
     floors, runs = [], []
     for _ in range(args.repeat):
         floors.append(calamine_floor(files))
@@ -215,37 +229,46 @@ def main(argv: list[str] | None = None) -> int:
     floor, run = _best(floors), _best(runs)
     naive = naive_pandas(files) if not args.skip_naive else (float("nan"), 0)
     stages = perfxl_stages(args.folder, args.jobs)
-    print(f"{n} workbooks in {args.folder}, --jobs {args.jobs}, best of {args.repeat}")
     print(
-        f"  {'python-calamine, every sheet (floor)':40s} {floor.wall:8.2f} s  "
-        f"{floor.wall / n * 1000:7.2f} ms/workbook  (cpu {floor.cpu:.2f} s)"
+        f"{n} workbooks in {args.folder}, --jobs {args.jobs}, {args.repeat} alternating pairs "
+        "(min / median / max)"
+    )
+    print(
+        f"  {'python-calamine, every sheet (floor)':40s} {spread(t.wall for t in floors)}  "
+        f"{floor.wall / n * 1000:.2f} ms/workbook  (cpu {spread(t.cpu for t in floors)})"
     )
     if naive[1]:
         print(
             f"  {'pandas.read_excel loop (openpyxl)':40s} {naive[0]:8.2f} s  "
-            f"{naive[0] / naive[1] * 1000:7.2f} ms/workbook ({naive[1]} xlsx)"
+            f"{naive[0] / naive[1] * 1000:7.2f} ms/workbook ({naive[1]} xlsx, once)"
         )
     print(
-        f"  {'perfxl run, whole process':40s} {run.wall:8.2f} s  {run.wall / n * 1000:7.2f} "
-        f"ms/workbook  (cpu {run.cpu:.2f} s), peak {run.peak:.0f} MB "
-        f"(reading processes: {run.worker_peak:.0f} MB each at most)"
+        f"  {'perfxl run, whole process':40s} {spread(t.wall for t in runs)}  "
+        f"{run.wall / n * 1000:.2f} ms/workbook  (cpu {spread(t.cpu for t in runs)}), "
+        f"peak {run.peak:.0f} MB (reading processes: {run.worker_peak:.0f} MB each at most)"
     )
     for k, v in stages.items():
         print(f"    {k:38s} {v:8.2f} s")
-    print(f"  ratio perfxl run / calamine floor        {run.wall / floor.wall:8.1f}× wall")
-    print(f"                                           {run.cpu / floor.cpu:8.1f}× cpu")
+    walls = [r.wall / f.wall for f, r in zip(floors, runs, strict=True)]
+    cpus = [r.cpu / f.cpu for f, r in zip(floors, runs, strict=True)]
+    print(f"  ratio perfxl run / calamine floor        {spread(walls, '×')} wall")
+    print(f"                                           {spread(cpus, '×')} cpu")
     if naive[1]:
         per_naive = naive[0] / naive[1]
         print(f"  ratio naive loop / perfxl run            {per_naive / (run.wall / n):8.1f}×")
     if args.rerun:
         times = reruns(args.folder, args.jobs, args.repeat)
         print("  re-runs on a copy of the folder (perfxl run, whole process):")
-        for label, t in times:
-            print(f"    {label:38s} {t.wall:8.2f} s  (cpu {t.cpu:.2f} s)")
+        for label, ts in times:
+            print(
+                f"    {label:38s} {spread(t.wall for t in ts)}  (cpu {spread(t.cpu for t in ts)})"
+            )
         full, one = times[0][1], times[-1][1]
+        wall = [b.wall / a.wall for a, b in zip(full, one, strict=True)]
+        cpu = [b.cpu / a.cpu for a, b in zip(full, one, strict=True)]
         print(
-            f"  ratio one file changed / full run        {one.wall / full.wall:8.2f} wall, "
-            f"{one.cpu / full.cpu:.2f} cpu"
+            f"  ratio one file changed / full run        {spread(wall, '')} wall, "
+            f"{spread(cpu, '')} cpu"
         )
     return 0
 
