@@ -35,3 +35,32 @@ def test_f16_the_execution_score_repeated_on_a_source_row(tmp_path: Path) -> Non
 def test_f16_quiet_when_source_rows_say_dash(tmp_path: Path) -> None:
     report = _check(tmp_path, "own_16_jilin_yanbian_fangyi")  # 分值/得分 “—” on the sources
     assert_quiet(report, "F16")
+
+
+# ------------------------------------------------------------------ F17
+
+
+def _total_cost(actual: str):
+    def edit(form):
+        row = form["indicators"][6]  # 成本指标
+        row.update({"三级指标": "项目总成本", "年度指标值": "≤2150万元", "实际完成值": actual})
+
+    return edit
+
+
+def test_f17_cost_indicator_restating_spending_with_another_figure(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng", _total_cost("2100万元"))
+    rows = assert_fires(report, "F17", severity="warning", count=1)
+    row = rows.iloc[0]
+    assert (row["observed"], row["expected"]) == ("2100", "2036.9")
+    assert "「项目总成本」的实际完成值为 2100 万元，与资金表全年执行数 2036.9 万元不一致" in row["message"]
+
+
+def test_f17_quiet_when_the_cost_is_the_spending(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng", _total_cost("2036.9万元"))
+    assert_quiet(report, "F17")
+
+
+def test_f17_quiet_on_unit_costs(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng")  # 人均培训补贴标准 1380元
+    assert_quiet(report, "F17")

@@ -18,6 +18,7 @@ FAMILY_MODULES = (
     "perfxl.checks.indicator_units",
     "perfxl.checks.indicator_placement",
     "perfxl.checks.goal_text",
+    "perfxl.checks.cost_restated",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
