@@ -19,6 +19,7 @@ FAMILY_MODULES = (
     "perfxl.checks.indicator_placement",
     "perfxl.checks.goal_text",
     "perfxl.checks.cost_restated",
+    "perfxl.checks.narrative_sums",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",
