@@ -64,3 +64,24 @@ def test_f17_quiet_when_the_cost_is_the_spending(tmp_path: Path) -> None:
 def test_f17_quiet_on_unit_costs(tmp_path: Path) -> None:
     report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng")  # 人均培训补贴标准 1380元
     assert_quiet(report, "F17")
+
+
+# ------------------------------------------------------------------ F18
+
+
+def _zero_row(rate):
+    def edit(form):
+        form["funds"][2].update({"年初预算数": 0, "全年预算数": 0, "全年执行数": 0, "执行率": rate})
+
+    return edit
+
+
+def test_f18_a_rate_written_for_nothing_budgeted_or_spent(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_16_jilin_yanbian_fangyi", _zero_row("0.00%"))
+    rows = assert_fires(report, "F18", severity="info", count=1)
+    assert "「上年结转资金」行预算数和执行数均为 0 或空白，执行率却填写为 0%" in rows.iloc[0]["message"]
+
+
+def test_f18_quiet_when_the_rate_is_a_dash(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_16_jilin_yanbian_fangyi", _zero_row("—"))
+    assert_quiet(report, "F18")

@@ -1,5 +1,6 @@
 """Funds rules on the execution cells of the fund rows: what the 年度资金总额 row leaves blank (F14
-its 执行率/得分, F15 its 年初预算数) and what a source row fills that only the total may (F16)."""
+its 执行率/得分, F15 its 年初预算数), what a source row fills that only the total may (F16), and a
+rate written for 0 ÷ 0 (F18)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ from perfxl.checks.funds import NATIONAL, SOURCE_ZH, _total_exec
 from perfxl.model.findings import fmt_value
 
 _BREAKDOWN_MARK = re.compile(r"^\s*其中\s*[:：]?\s*")
+
+
+def _printed_sources(ctx: Ctx, rows: pd.DataFrame) -> list[str]:
+    """Each exec row's source as the form prints it (本年财政拨款), else perfxl's name for it."""
+    f = ctx.frames.funds
+    keys = zip(f["sub"], f["source"], strict=True)
+    printed = dict(zip(keys, f["source_label"], strict=True))
+    return [
+        _BREAKDOWN_MARK.sub("", str(printed.get((sub, src)) or SOURCE_ZH.get(src, src)))
+        for sub, src in zip(rows["sub"], rows["source"], strict=True)
+    ]
 
 
 def _blank(raw: pd.Series) -> np.ndarray:
@@ -142,18 +154,48 @@ def f16_score_on_source_rows(ctx: Ctx) -> pd.DataFrame:
     if not bad.any():
         return no_hits("source")
     rows = ex[bad]
-    # the row as the form prints it (本年财政拨款), else perfxl's name for the source
-    f = ctx.frames.funds
-    keys = zip(f["sub"], f["source"], strict=True)
-    printed = dict(zip(keys, f["source_label"], strict=True))
-    label = [
-        _BREAKDOWN_MARK.sub("", str(printed.get((sub, src)) or SOURCE_ZH.get(src, src)))
-        for sub, src in zip(rows["sub"], rows["source"], strict=True)
-    ]
+    label = _printed_sources(ctx, rows)
     return hits(
         rows,
         sheet=rows["sheet"],
         cell=rows["score_cell"],
         observed=score[bad],
         source=label,
+    )
+
+
+@rule(
+    "F18",
+    "info",
+    "row",
+    "无预算无执行却填执行率",
+    "a rate written for a row with nothing budgeted or spent",
+    "「{source}」行预算数和执行数均为 0 或空白，执行率却填写为 {observed}%；0 ÷ 0 没有执行率，应填“—”。",
+    "The “{source}” row has neither a budget nor spending, yet its rate reads {observed}%; 0 / 0 "
+    "has no rate — write “—”.",
+)
+def f18_rate_of_nothing(ctx: Ctx) -> pd.DataFrame:
+    ex = ctx.frames.exec
+    if ex.empty or "rate_reported" not in ex:
+        return no_hits("source")
+    rate = pd.to_numeric(ex["rate_reported"], errors="coerce").to_numpy(dtype=float)
+    has_rate = ~np.isnan(rate) & (ex["source"].to_numpy() != "total")
+    if not has_rate.any():
+        return no_hits("source")
+    f = ctx.frames.funds
+    amount = pd.to_numeric(f["amount_wan"], errors="coerce").fillna(0.0)
+    # the largest amount any measure of the row shows: 0 when every one is 0 or blank
+    largest = amount.abs().groupby([f["sub"], f["source"]]).max()
+    keys = pd.MultiIndex.from_arrays([ex["sub"], ex["source"]])
+    row_max = largest.reindex(keys).to_numpy(dtype=float)
+    bad = has_rate & ~np.isnan(row_max) & (row_max < ctx.cfg.tolerance.money_abs)
+    if not bad.any():
+        return no_hits("source")
+    rows = ex[bad]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["rate_cell"],
+        observed=[fmt_value(round(x, 2)) for x in rate[bad]],
+        source=_printed_sources(ctx, rows),
     )
