@@ -18,7 +18,6 @@ from perfxl.report.summary.sheet_xml import CellMaker, CellXml, TableSheet
 from perfxl.report.summary.values import (
     MAX_CELL_CHARS,
     UNWRITABLE,
-    WIDE_CHAR,
     Link,
     Mark,
     as_naive_date,
@@ -27,6 +26,7 @@ from perfxl.report.summary.values import (
     as_text,
     clean_text,
     text_width,
+    wide_chars,
 )
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -141,8 +141,7 @@ def wrapped_lines(v: Any, width: float) -> int:
     room = max(width - 1.0, 1.0)
     # rendered at 10 points a Latin character takes about 0.9 of a width unit, a Chinese one 1.9
     return sum(
-        max(1, math.ceil((0.9 * len(par) + len(WIDE_CHAR.findall(par))) / room))
-        for par in s.split("\n")
+        max(1, math.ceil((0.9 * len(par) + wide_chars(par)) / room)) for par in s.split("\n")
     )
 
 
@@ -305,11 +304,26 @@ class Book:
                 ws, c, self.group["text"] if group else self.f["wrap" if col.wrap else "text"]
             )
             diff = CellXml(ws, c, self.f["diff_text"]) if col.mark else None
+            # most text cells are seen before: a text's shared-string index is looked up by the
+            # text as it comes (clean_text is idempotent, so a cleaned text is its own key)
+            indices, strings, shared = ws.string_indices, ws.str_table, not ws.constant_memory
+            head, tail = plain.head, plain.string_tail
 
             def text_cell(v: Any, n: str, xml: CellXml = plain) -> str | None:
                 if type(v) is str:
                     if not v:
                         return None
+                    if shared and xml is plain:
+                        index = indices.get(v)
+                        if index is None:
+                            clean = v
+                            if len(v) > MAX_CELL_CHARS or UNWRITABLE.search(v) is not None:
+                                clean = clean_text(v)
+                            index = ws.string_index(clean)
+                            indices[v] = index
+                        else:
+                            strings.count += 1  # as XlsxWriter counts every string cell
+                        return f"{head}{n}{tail}{index}</v></c>"
                     if len(v) > MAX_CELL_CHARS or UNWRITABLE.search(v) is not None:
                         v = clean_text(v)
                     return xml.text(v, n)
@@ -331,6 +345,17 @@ class Book:
             return None if x is None else xml.number(x, n)
 
         return number_cell
+
+    def _makers(
+        self, cols: Sequence[Col], ws: TableSheet, writers: list[Any], group: bool
+    ) -> list[CellMaker]:
+        """Each column's cell maker; links and dates are written by XlsxWriter (`writers`) and
+        their XML taken back from its table (`TableSheet.take_cell`)."""
+        out: list[CellMaker] = []
+        for c, col in enumerate(cols):
+            make = self.cell_maker(col, ws, c, group)
+            out.append(make if make is not None else _through_xlsxwriter(ws, c, writers[c]))
+        return out
 
     # ------------------------------------------------------------ sheets
 
@@ -387,18 +412,14 @@ class Book:
             # cells of most columns go straight into the sheet's cell table (sheet_xml); links
             # and dates through XlsxWriter's writers, in column order either way, so shared
             # strings are numbered as XlsxWriter would number them
-            direct = [self.cell_maker(col, ws, c) for c, col in enumerate(t.cols)]
-            direct_bold = (
-                [self.cell_maker(col, ws, c, True) for c, col in enumerate(t.cols)]
-                if t.group
-                else direct
-            )
+            direct = self._makers(t.cols, ws, plain, False)
+            direct_bold = self._makers(t.cols, ws, bold, True) if t.group else direct
             take = min(left, capacity)
             r = header
             for _ in range(take):
                 row = next(rows)
                 r += 1
-                writers, makers = plain, direct
+                makers = direct
                 height = None
                 if wrapped:
                     lines = max(
@@ -408,28 +429,18 @@ class Book:
                         height = LINE_HEIGHT * min(lines, MAX_LINES) + 3
                 level = t.group(row) if t.group is not None else None
                 if level == 0:
-                    writers, makers = bold, direct_bold
+                    makers = direct_bold
                     ws.set_row(r, height, group_fmt)  # grey across the whole row
                 elif level or height:
                     ws.set_row(r, height, None, {"level": level} if level else None)
                 n = str(r + 1)
-                xml = []
-                first = last = -1
-                for c, v in enumerate(row):
-                    if v is None:
-                        continue
-                    make = makers[c]
-                    if make is None:
-                        writers[c](ws, r, c, v)
-                        cell = ws.take_cell(r, c, n)
-                    else:
-                        cell = make(v, n)
-                    if cell is not None:
-                        xml.append(cell)
-                        if first < 0:
-                            first = c
-                        last = c
+                xml = [
+                    x
+                    for make, v in zip(makers, row, strict=False)  # a short row: the rest blank
+                    if v is not None and (x := make(v, n)) is not None
+                ]
                 if xml:
+                    first, last = ws.column_of(xml[0], n), ws.column_of(xml[-1], n)
                     ws.put_row(r, first, last, "".join(xml))
             left -= take
             last = max(r, header)
@@ -477,6 +488,15 @@ class Book:
                 "format": self.cf["low"],
             },
         )
+
+
+def _through_xlsxwriter(ws: TableSheet, c: int, write: Callable[..., None]) -> CellMaker:
+    def make(v: Any, n: str) -> str | None:
+        r = int(n) - 1
+        write(ws, r, c, v)
+        return ws.take_cell(r, c, n)
+
+    return make
 
 
 def column_widths(cols: Sequence[Col], sample: Sequence[Sequence[Any]]) -> list[float]:

@@ -26,7 +26,13 @@ from collections.abc import Callable
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.utility import (
+    _preserve_whitespace,
+    _utf16_len,
+    _utf16_truncate,
+    xl_cell_to_rowcol,
+    xl_col_to_name,
+)
 from xlsxwriter.worksheet import (
     CellDatetimeTuple,
     CellNumberTuple,
@@ -50,6 +56,7 @@ class TableSheet(Worksheet):
         # row -> (first column, last column, the XML of its cells)
         self.rendered: dict[int, tuple[int, int, str]] = {}
         self._col_names: list[str] = []
+        self._col_index: dict[str, int] = {}
         self._style_attr: dict[int, str] = {}
         self._row_tags: dict[tuple[Any, ...], tuple[str, str]] = {}
         # text -> its shared-string index, as written (the workbook's: Book gives every sheet one)
@@ -65,6 +72,12 @@ class TableSheet(Worksheet):
         self._check_dimensions(row, first)
         self._check_dimensions(row, last)
         self.rendered[row] = (first, last, xml)
+
+    def column_of(self, xml: str, number: str) -> int:
+        """The column of a cell's XML made here (`<c r="AB12"…`, `number` its row number)."""
+        letters = xml[6 : xml.index('"', 6) - len(number)]
+        col = self._col_index.get(letters)
+        return col if col is not None else xl_cell_to_rowcol(letters + "1")[1]
 
     def take_cell(self, row: int, col: int, number: str) -> str | None:
         """The XML of the cell an XlsxWriter method just wrote at (row, col), taken out of
@@ -183,7 +196,9 @@ class TableSheet(Worksheet):
     def _col_name(self, col: int) -> str:
         names = self._col_names
         if len(names) <= col:
-            names.extend(xl_col_to_name(c) for c in range(len(names), col + 1))
+            for c in range(len(names), col + 1):
+                names.append(xl_col_to_name(c))
+                self._col_index[names[c]] = c
         return names[col]
 
     def _style(self, fmt: Format) -> str:
@@ -243,7 +258,7 @@ class CellXml:
         self.letters = ws._col_name(col)
         self.head = f'<c r="{self.letters}'
         self.style = f' s="{fmt._get_xf_index()}"'
-        self._string_tail = f'"{self.style} t="s"><v>'
+        self.string_tail = f'"{self.style} t="s"><v>'
         self._number_tail = f'"{self.style}><v>'
         self.inline = ws.constant_memory
 
@@ -252,7 +267,7 @@ class CellXml:
         if self.inline:
             attr = f' r="{self.letters}{number}"{self.style}'
             return self.ws._inline_string(attr, self.ws.truncated(text))
-        return f"{self.head}{number}{self._string_tail}{self.ws.string_index(text)}</v></c>"
+        return f"{self.head}{number}{self.string_tail}{self.ws.string_index(text)}</v></c>"
 
     def number(self, x: float, number: str) -> str:
         return f"{self.head}{number}{self._number_tail}{x:.16G}</v></c>"

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -127,7 +128,18 @@ def when(v: dt.datetime | None) -> str:
 
 def text_width(s: str) -> int:
     """Columns a text takes in Excel: East Asian wide characters count as two."""
-    return len(s) + len(WIDE_CHAR.findall(s))
+    return len(s) + wide_chars(s)
+
+
+def wide_chars(s: str) -> int:
+    """How many East Asian wide characters `s` holds (short texts, which repeat down a column,
+    are counted once)."""
+    return _wide_chars_cached(s) if len(s) <= 256 else len(WIDE_CHAR.findall(s))
+
+
+@lru_cache(maxsize=1 << 16)
+def _wide_chars_cached(s: str) -> int:
+    return len(WIDE_CHAR.findall(s))
 
 
 def as_naive_date(v: Any) -> dt.datetime | dt.date | None:
