@@ -16,6 +16,7 @@ _API = {
     "run_job": "perfxl.run.job",
     "load_config": "perfxl.checks.config",
     "write_template": "perfxl.report.template",
+    "Ledger": "perfxl.run.ledger",
 }
 
 __all__ = ["__version__", *_API]

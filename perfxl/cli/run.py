@@ -92,6 +92,14 @@ if TYPE_CHECKING:
     default=None,
     help="已有 Dask 集群的调度器地址，如 tcp://10.0.0.5:8786（含 --executor dask；不给则启动本机集群）。",
 )
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PERFXL_LEDGER",
+    default=None,
+    help="本季台账（SQLite 文件，不存在则新建）：记录每次运行、每个版本、问题和回复，"
+    "汇总表增加“整改情况”（也可用环境变量 PERFXL_LEDGER）。",
+)
 def run(
     inputs: tuple[Path, ...],
     outdir: Path,
@@ -107,6 +115,7 @@ def run(
     cache_dir: Path | None,
     executor: str | None,
     scheduler: str | None,
+    ledger: Path | None,
 ) -> None:
     """汇总一批工作簿（文件、文件夹、zip、邮件 .eml/mbox/Maildir），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
     missing = [str(p) for p in inputs if not p.exists()]
@@ -129,6 +138,7 @@ def run(
     from perfxl.read.roster import RosterError
     from perfxl.run.executors import ExecutorError
     from perfxl.run.job import RunInterrupted, run_job
+    from perfxl.run.ledger import LedgerError
 
     had_outputs = (outdir / RUN_FILE).is_file()
     bars = _ProgressBars(sys.stderr.isatty() if progress is None else progress)
@@ -147,8 +157,9 @@ def run(
             replies=replies,
             reply_from=reply_from,
             smtp=server,
+            ledger=ledger,
         )
-    except (RosterError, ExecutorError) as exc:
+    except (RosterError, ExecutorError, LedgerError) as exc:
         raise PerfxlError(str(exc)) from exc
     except RunInterrupted as stop:
         bars.close()
@@ -249,6 +260,15 @@ def _report_lines(job: JobResult, c: dict[str, Any]) -> list[str]:
         lines.append(
             f"Dask：{spread['workers']} 个 worker 以 {spread['tasks']} 个任务读取 "
             f"{spread['files_on_cluster']} 个文件，本机读取 {spread['files_here']} 个。"
+        )
+    booked = result.options.get("ledger")
+    if booked and result.season is not None:
+        by = result.season["status"].value_counts()
+        told = "，".join(
+            f"{s} {int(by[s])}" for s in ("需修改", "已重报", "已提交", "通过") if s in by
+        )
+        lines.append(
+            f"台账 {booked['path']}：第 {booked['run_id']} 次运行已记录；本季 {len(result.season)} 个项目（{told}）。"
         )
     lines += [f"  {path}" for path in job.written]
     if debugging():  # the parsers' own words, which the messages put in Chinese

@@ -32,3 +32,5 @@ class RunResult:
     options: dict[str, Any] = field(default_factory=dict)
     # the per-cell findings behind each grouped cause of `findings` (same columns)
     finding_details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # with a season ledger: each project's status across its versions (perfxl.run.season)
+    season: pd.DataFrame | None = None

@@ -20,6 +20,7 @@ from perfxl.report.summary import (  # noqa: F401
     roster,
     rules,
     run_info,
+    season,
     submissions,
     tiers,
 )
