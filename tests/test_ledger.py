@@ -258,3 +258,63 @@ def test_accept_from_the_cli(bench, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "没有规则 G01 的问题" in bad.stderr  # fixed in version 2
     with Ledger(ledger) as book:
         assert book.status()["status"].iloc[0] == "通过"
+
+
+def test_a_returned_feedback_copy_brings_the_units_explanation(bench, tmp_path: Path) -> None:
+    """The unit fixes the grade in the feedback copy itself, writes a 单位说明 beside the F08
+    warning and sends the copy back: the explanation is attached to F08 of the new version."""
+    ledger = tmp_path / "season.db"
+    inbox = tmp_path / "inbox"
+    _version(bench, inbox, grade="良", executed=250)
+    run_job([inbox], tmp_path / "out1", feedback=True, ledger=ledger)
+    (copy,) = (tmp_path / "out1" / "feedback").glob("*.xlsx")
+    wb = openpyxl.load_workbook(copy)
+    sheet = wb["审核意见"]
+    head = next(r for r in sheet.iter_rows() if r[0].value == "序号")
+    cols = {c.value: c.column for c in head}
+    assert "单位说明" in cols  # the column the unit writes in
+    for row in sheet.iter_rows(min_row=head[0].row + 1):
+        if row[cols["规则"] - 1].value == "F08":
+            row[cols["单位说明"] - 1].value = "部分资金年底到账，已结转下年使用，见正文第三部分。"
+    form = next(ws for ws in wb.worksheets if ws.title != "审核意见" and ws["H55"].value == "良")
+    form["H55"] = "优"  # the grade fixed in the copy
+    for old in inbox.glob("*.xlsx"):
+        old.unlink()
+    wb.save(inbox / "returned.xlsx")
+    run_job([inbox], tmp_path / "out2", ledger=ledger)
+    with Ledger(ledger) as book:
+        (said,) = book.explanations().to_dict("records")
+        assert (said["rule"], said["cell"]) == ("F08", "H7")
+        assert said["text"].startswith("部分资金年底到账")
+        (row,) = book.status().to_dict("records")
+    assert (row["versions"], row["fixed_findings"], row["explained_findings"]) == (2, 1, 1)
+    assert row["status"] == "通过" and row["open_findings"] == 0
+    # the 审核意见 sheet is not read as part of the form: the original's findings less the fixed
+    # G01 (R08: a copy saved by a library keeps no formula results, as a unit's tool may do)
+    with Ledger(ledger) as book:
+        f = book.findings()
+    assert set(f[f["submission_id"] == f["submission_id"].max()]["rule"]) == {"F08", "N05", "R08"}
+
+
+def test_an_explained_error_stays_open_until_accepted(bench, tmp_path: Path) -> None:
+    ledger = tmp_path / "season.db"
+    inbox = tmp_path / "inbox"
+    _version(bench, inbox, grade="良", executed=300)  # G01 only
+    run_job([inbox], tmp_path / "out1", feedback=True, ledger=ledger)
+    (copy,) = (tmp_path / "out1" / "feedback").glob("*.xlsx")
+    wb = openpyxl.load_workbook(copy)
+    sheet = wb["审核意见"]
+    head = next(r for r in sheet.iter_rows() if r[0].value == "序号")
+    cols = {c.value: c.column for c in head}
+    for row in sheet.iter_rows(min_row=head[0].row + 1):
+        if row[cols["规则"] - 1].value == "G01":
+            row[cols["单位说明"] - 1].value = "等次按主管部门意见确定。"
+    for old in inbox.glob("*.xlsx"):
+        old.unlink()
+    wb.save(inbox / "returned.xlsx")
+    run_job([inbox], tmp_path / "out2", ledger=ledger)
+    with Ledger(ledger) as book:
+        (row,) = book.status().to_dict("records")
+        assert (row["status"], row["explained_findings"], row["open_findings"]) == ("需修改", 1, 1)
+        book.accept(row["key"], "G01", note="同意按主管部门意见")
+        assert book.status()["status"].iloc[0] == "通过"

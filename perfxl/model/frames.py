@@ -175,6 +175,7 @@ NARRATIVE_COLUMNS = ("sub", "path", "section", "text", "text_raw", "sheet", "cel
 # how the reader found each table column (how: label, meaning, stand_in, row, block), to show
 # the reading
 HEADER_COLUMNS = ("sub", "table", "column", "header", "sheet", "cell", "how")
+EXPLANATION_COLUMNS = ("sub", "rule", "sheet", "cell", "text")
 FINDING_COLUMNS = (
     "sub",
     "rule",
@@ -205,6 +206,8 @@ class Frames:
     evaluators: pd.DataFrame
     narrative: pd.DataFrame
     headers: pd.DataFrame
+    # the unit's 单位说明 read from a returned feedback copy (the season ledger attaches them)
+    explanations: pd.DataFrame
     findings: pd.DataFrame  # file-level findings from reading; checks add their own
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -219,6 +222,7 @@ class Frames:
             "evaluators",
             "narrative",
             "headers",
+            "explanations",
             "findings",
         )
 
@@ -302,6 +306,7 @@ def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
             "evaluators",
             "narrative",
             "headers",
+            "explanations",
         )
     }
     found: list[Finding] = []
@@ -343,6 +348,7 @@ def build_frames(subs: Iterable[Submission], raw: bool = False) -> Frames:
         evaluators=_frame(parts["evaluators"], EVALUATOR_COLUMNS, obj),
         narrative=_frame(parts["narrative"], NARRATIVE_COLUMNS, obj),
         headers=_frame(parts["headers"], HEADER_COLUMNS, obj),
+        explanations=_frame(parts["explanations"], EXPLANATION_COLUMNS, obj),
         findings=_frame(_finding_rows(found), FINDING_COLUMNS, obj),
     )
 

@@ -53,3 +53,5 @@ class Extract:
     # how: label|meaning|stand_in|row|block}
     headers: list[dict[str, Any]] = field(default_factory=list)
     money_unit: str = "万元"
+    # the unit's 单位说明 from a returned feedback copy: {rule, sheet, cell, text}
+    explanations: list[dict[str, Any]] = field(default_factory=list)

@@ -19,6 +19,7 @@ from perfxl.read.assumptions import assumptions_finding
 from perfxl.read.grid import Book, ReadError, load_book
 from perfxl.read.isolate import VETTED, load_isolated
 from perfxl.read.locate import name_constant
+from perfxl.read.returned import take_explanations
 from perfxl.spec import META_SHEET, PROFILE_IDS, TEMPLATE_VERSION, defined_name, get_profile
 
 declare(
@@ -348,6 +349,7 @@ def read_workbook(
         code, detail, sub.library_error = plain_failure(exc.code, exc.detail or exc.code)
         return fail(code, detail=detail)
 
+    explained = take_explanations(book)  # a feedback copy sent back: the unit's 单位说明
     tid, version = _template_id(book)
     template = tid is not None
     profile = tid or detect_profile(book)
@@ -368,6 +370,7 @@ def read_workbook(
     except Exception as exc:  # a layout we did not foresee must not stop the batch
         sub.library_error = f"{type(exc).__name__}: {exc}"
         return fail("S11", detail=PERFXL_FAULT)
+    ex.explanations = explained
     sub.profile, sub.layout, sub.extract = profile, ex.layout, ex
     if ex.layout == "foreign":
         sub.findings.append(make("S12", sub=sub.sub, profile=profile))

@@ -22,10 +22,9 @@ from perfxl.intake.inputs import DUPLICATE, InputFile
 from perfxl.intake.names import safe_name
 from perfxl.model.findings import RULES, SEVERITY_RANK, SEVERITY_ZH
 from perfxl.report.run_result import RunResult
+from perfxl.spec.feedback_sheet import HEAD, MARK, SHEET, WHOLE_FILE, WIDTHS
 
 FOLDER = "feedback"
-SHEET = "审核意见"
-MARK = "审核意见（perfxl 复核）"  # the title cell: tells our sheet from one a unit named alike
 AUTHOR = "perfxl 审核"
 # 错误 red and 警告 amber as in the summary; 提示 violet, not the summary's blue-grey, which
 # would vanish among the template's light-blue headers (fill, text)
@@ -454,8 +453,7 @@ def _new_sheet(wb: Any) -> Any:
     return sheet
 
 
-_HEAD = ("序号", "级别", "规则", "规则名称", "位置（点击打开）", "问题说明", "填报值", "应为")
-_WIDTHS = (6, 7, 7, 22, 26, 70, 22, 22)
+_HEAD, _WIDTHS = HEAD, WIDTHS
 
 
 def _fill_sheet(
@@ -482,7 +480,7 @@ def _fill_sheet(
     for col, w in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[chr(64 + col)].width = w
     last = head_row + max(len(rows), 1)
-    ws.auto_filter.ref = f"A{head_row}:H{last}"
+    ws.auto_filter.ref = f"A{head_row}:{chr(64 + len(_HEAD))}{last}"
     ws.freeze_panes = f"A{head_row + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9  # A4
@@ -527,6 +525,13 @@ def _intro_lines(
     for n in notices:
         lines.append((n, Font(bold=True, color="9C0006")))
     lines.append(("请在原工作簿中按以下意见修改后重新提交；本副本仅用于标示问题。", None))
+    lines.append(
+        (
+            "对某条意见有说明（出错说明）的，请填在该行“单位说明”列，随修改后的工作簿一并发回"
+            "（也可直接发回本副本）：警告和提示经说明后不再计为未整改，错误仍须修改或经审核人接受。",
+            None,
+        )
+    )
     return lines
 
 
@@ -554,7 +559,7 @@ def _write_findings(
     link_font = Font(color="0563C1", underline="single")
     for k, r in enumerate(rows):
         row = head_row + 1 + k
-        where = "!".join(str(x) for x in (r.get("sheet"), r.get("cell")) if x) or "（整个文件）"
+        where = "!".join(str(x) for x in (r.get("sheet"), r.get("cell")) if x) or WHOLE_FILE
         values = (
             k + 1,
             SEVERITY_ZH.get(r["severity"], r["severity"]),
@@ -564,6 +569,7 @@ def _write_findings(
             r["message"],
             _shown(r.get("observed")),
             _shown(r.get("expected")),
+            None,  # 单位说明: the unit's own words, read back when the copy is returned
         )
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col)

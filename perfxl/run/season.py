@@ -38,6 +38,7 @@ class Ledger(Protocol):
     def record_submissions(
         self, run_id: int, rows: list[dict[str, Any]], findings: pd.DataFrame
     ) -> dict[str, int]: ...
+    def record_explanations(self, submission_id: int, explained: list[dict[str, Any]]) -> None: ...
 
 
 SUBMITTED, RETURNED, RESUBMITTED, PASSED = "已提交", "需修改", "已重报", "通过"
@@ -267,7 +268,26 @@ def record_run(
             for i in run.inputs
         ],
     )
-    ids = ledger.record_submissions(run_id, submission_rows(run), run_findings(run))
+    known = set(ledger.submissions()["id"])
+    findings = run_findings(run)
+    ids = ledger.record_submissions(run_id, submission_rows(run), findings)
+    # the unit's 单位说明 from a returned feedback copy, on the findings of its new version
+    # that have the same rule and cell (an explained finding that was fixed is simply gone)
+    said = run.report.frames.explanations
+    for sub, given in said.groupby("sub") if len(said) else ():
+        sid = ids.get(sub)
+        if sid is None or sid in known:
+            continue
+        mine = findings[findings["sub"] == sub]
+        cells = mine["cell"].where(mine["cell"].notna(), None)
+        present = set(zip(mine["rule"], cells, strict=True))
+        matched = [
+            {"rule": e["rule"], "cell": e["cell"], "text": e["text"]}
+            for e in given.to_dict("records")
+            if (e["rule"], e["cell"] if isinstance(e["cell"], str) else None) in present
+        ]
+        if matched:
+            ledger.record_explanations(sid, matched)
     return run_id, ids
 
 
