@@ -212,7 +212,7 @@ def test_status_board_as_text_json_and_workbook(bench, tmp_path: Path) -> None:
     text = subprocess.run(
         [*CLI, "status"], env=env, capture_output=True, text=True, timeout=60, check=True
     ).stdout
-    assert "本季 1 个项目：需修改 0，已重报 1，已提交 0，通过 0" in text
+    assert "本季 1 个项目：未提交 0，需修改 0，已重报 1，已提交 0，通过 0" in text
     assert "已整改 1，仍未整改 1，新增 0" in text
     assert "F08（warning）：1 条，1 个项目" in text
     board = tmp_path / "board.xlsx"
@@ -318,3 +318,26 @@ def test_an_explained_error_stays_open_until_accepted(bench, tmp_path: Path) -> 
         assert (row["status"], row["explained_findings"], row["open_findings"]) == ("需修改", 1, 1)
         book.accept(row["key"], "G01", note="同意按主管部门意见")
         assert book.status()["status"].iloc[0] == "通过"
+
+
+def test_projects_on_the_roster_with_no_workbook_are_not_submitted(bench, tmp_path: Path) -> None:
+    import csv
+
+    ledger = tmp_path / "season.db"
+    _version(bench, tmp_path / "in", grade="优", executed=300)
+    roster = tmp_path / "名单.csv"
+    with open(roster, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["项目编码", "项目名称", "单位", "主管部门", "批复预算（万元）"])
+        w.writerow(["2024-JY-001", "学生营养改善计划", "临江市第一中学", "临江市教育局", "300"])
+        w.writerow(["2024-JY-009", "校舍维修", "临江市第二中学", "临江市教育局", "150"])
+    run_job([tmp_path / "in"], tmp_path / "out", roster=roster, ledger=ledger)
+    with Ledger(ledger) as book:
+        status = book.status().set_index("project")
+    assert status.loc["校舍维修", "status"] == "未提交"
+    assert status.loc["校舍维修", "versions"] == 0
+    assert status.loc["学生营养改善计划", "status"] != "未提交"
+    # a later run without the roster keeps the last roster's picture
+    run_job([tmp_path / "in"], tmp_path / "out2", ledger=ledger)
+    with Ledger(ledger) as book:
+        assert "校舍维修" in set(book.status()["project"])

@@ -265,7 +265,7 @@ def _report_lines(job: JobResult, c: dict[str, Any]) -> list[str]:
     if booked and result.season is not None:
         by = result.season["status"].value_counts()
         told = "，".join(
-            f"{s} {int(by[s])}" for s in ("需修改", "已重报", "已提交", "通过") if s in by
+            f"{s} {int(by[s])}" for s in ("未提交", "需修改", "已重报", "已提交", "通过") if s in by
         )
         lines.append(
             f"台账 {booked['path']}：第 {booked['run_id']} 次运行已记录；本季 {len(result.season)} 个项目（{told}）。"

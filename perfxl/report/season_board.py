@@ -11,7 +11,7 @@ import xlsxwriter
 
 from perfxl.files import write_atomic
 
-STATUSES = ("需修改", "已重报", "已提交", "通过")
+STATUSES = ("未提交", "需修改", "已重报", "已提交", "通过")
 _PROJECT_HEAD = (
     ("主管部门", "department", 22),
     ("单位", "unit", 26),

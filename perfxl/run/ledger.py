@@ -111,6 +111,13 @@ MIGRATIONS: dict[int, str] = {
         text TEXT NOT NULL
     );
     CREATE INDEX replies_by_submission ON replies(submission_id);
+    ALTER TABLE runs ADD COLUMN roster TEXT;
+    CREATE TABLE not_submitted (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        unit TEXT,
+        department TEXT,
+        project TEXT NOT NULL
+    );
     """,
 }
 
@@ -348,6 +355,21 @@ class Ledger:
         self.db.execute(
             "INSERT INTO replies(run_id, submission_id, kind, path, at) VALUES (?,?,?,?,?)",
             (run_id, submission_id, kind, path, _now()),
+        )
+
+    def record_not_submitted(self, run_id: int, roster: str, missing: list[dict[str, Any]]) -> None:
+        """The roster this run used, and its projects no workbook was received for (D01)."""
+        self.db.execute("UPDATE runs SET roster = ? WHERE id = ?", (roster, run_id))
+        self.db.executemany(
+            "INSERT INTO not_submitted(run_id, unit, department, project) VALUES (?,?,?,?)",
+            [(run_id, m.get("unit"), m.get("department"), m["project"]) for m in missing],
+        )
+
+    def not_submitted(self) -> pd.DataFrame:
+        """The projects of the latest roster no version has arrived for."""
+        return self.frame(
+            "SELECT * FROM not_submitted WHERE run_id = "
+            "(SELECT max(id) FROM runs WHERE roster IS NOT NULL) ORDER BY rowid"
         )
 
     def finish_run(self, run_id: int) -> None:

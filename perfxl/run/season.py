@@ -8,7 +8,8 @@ Status of a project, from its latest version (domain of the 久其-style reporti
 - 通过: nothing open;
 - 已提交: a first version with open warnings only.
 Open are the errors and warnings the officer has not accepted; a warning the unit explained
-(单位说明) stops counting; infos never do. 未提交 needs a roster and is D01's finding in a run.
+(单位说明) stops counting; infos never do. 未提交: on the roster of the latest run that used one, and
+no workbook received for it (that run's D01 findings).
 """
 
 from __future__ import annotations
@@ -39,16 +40,22 @@ class Ledger(Protocol):
         self, run_id: int, rows: list[dict[str, Any]], findings: pd.DataFrame
     ) -> dict[str, int]: ...
     def record_explanations(self, submission_id: int, explained: list[dict[str, Any]]) -> None: ...
+    def record_not_submitted(
+        self, run_id: int, roster: str, missing: list[dict[str, Any]]
+    ) -> None: ...
+    def not_submitted(self) -> pd.DataFrame: ...
 
 
 SUBMITTED, RETURNED, RESUBMITTED, PASSED = "已提交", "需修改", "已重报", "通过"
+NOT_SUBMITTED = "未提交"
 STATUS_EN = {
+    NOT_SUBMITTED: "not submitted",
     SUBMITTED: "submitted",
     RETURNED: "returned",
     RESUBMITTED: "resubmitted",
     PASSED: "accepted",
 }
-STATUS_ORDER = (RETURNED, RESUBMITTED, SUBMITTED, PASSED)
+STATUS_ORDER = (NOT_SUBMITTED, RETURNED, RESUBMITTED, SUBMITTED, PASSED)
 SEASON_COLUMNS = (
     "key",
     "unit",
@@ -81,8 +88,26 @@ def _accepted(acc: pd.DataFrame, key: str, rule: str, cell: Any) -> bool:
 def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
     """One row per project of the ledger (SEASON_COLUMNS), returned first."""
     subs = ledger.submissions()
+    missing = [
+        {
+            "key": f"roster:{m['department'] or ''}|{m['unit'] or ''}|{m['project']}",
+            "unit": m["unit"],
+            "department": m["department"],
+            "project": m["project"],
+            "status": NOT_SUBMITTED,
+            "status_en": STATUS_EN[NOT_SUBMITTED],
+            "versions": 0,
+            "open_findings": 0,
+            "fixed_findings": 0,
+            "still_open_findings": 0,
+            "new_findings": 0,
+            "explained_findings": 0,
+            "accepted_findings": 0,
+        }
+        for m in ledger.not_submitted().to_dict("records")
+    ]
     if subs.empty:
-        return pd.DataFrame(columns=SEASON_COLUMNS)
+        return pd.DataFrame(missing, columns=SEASON_COLUMNS)
     findings = ledger.findings()
     acc = ledger.acceptances()
     expl = ledger.explanations()
@@ -161,7 +186,7 @@ def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
                 "days_since_reply": days,
             }
         )
-    out = pd.DataFrame(rows, columns=SEASON_COLUMNS)
+    out = pd.DataFrame(missing + rows, columns=SEASON_COLUMNS)
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     return out.sort_values(
         ["status", "department", "unit", "project"],
@@ -273,6 +298,23 @@ def record_run(
     ids = ledger.record_submissions(run_id, submission_rows(run), findings)
     # the unit's 单位说明 from a returned feedback copy, on the findings of its new version
     # that have the same rule and cell (an explained finding that was fixed is simply gone)
+    if run.roster is not None:
+        d01 = run.findings[run.findings["rule"] == "D01"]
+        roster = str(run.options.get("roster") or "roster")
+        ledger.record_not_submitted(
+            run_id,
+            roster,
+            [
+                {
+                    "unit": _plain(d["unit"]) if d["unit"] != "单位未填" else None,
+                    "department": _plain(d["department"])
+                    if d["department"] != "部门未填"
+                    else None,
+                    "project": str(d["project"]),
+                }
+                for d in d01.to_dict("records")
+            ],
+        )
     said = run.report.frames.explanations
     for sub, given in said.groupby("sub") if len(said) else ():
         sid = ids.get(sub)
@@ -296,6 +338,7 @@ def _plain(v: Any) -> str | None:
 
 
 __all__ = [
+    "NOT_SUBMITTED",
     "PASSED",
     "record_run",
     "run_findings",

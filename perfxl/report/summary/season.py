@@ -31,7 +31,7 @@ SEASON_COLS = [
     Col("项目编号", cap=30),
 ]
 # status -> the conditional format that marks it
-_STATUS_FORMAT = (("需修改", "错误"), ("已重报", "警告"), ("已提交", "提示"))
+_STATUS_FORMAT = (("未提交", "错误"), ("需修改", "错误"), ("已重报", "警告"), ("已提交", "提示"))
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
