@@ -251,3 +251,37 @@ def test_parse_server() -> None:
     for bad in ("host", "host:x", ":25", "host:0"):
         with pytest.raises(ValueError):
             parse_server(bad)
+
+
+def test_sent_replies_are_recorded_in_the_ledger(inbox, tmp_path) -> None:
+    """With a ledger, each reply sent through a real SMTP server is recorded against the
+    submission versions it answered, with the sender's mail provenance."""
+    from aiosmtpd.controller import Controller
+
+    from perfxl.run.ledger import Ledger
+
+    handler = _Inbox()
+    port = _free_port()
+    server = Controller(handler, hostname="127.0.0.1", port=port)
+    server.start()
+    ledger = tmp_path / "season.db"
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["run", str(inbox), "-o", str(tmp_path / "out"), "--smtp", f"127.0.0.1:{port}"]
+            + ["--reply-from", FROM, "--jobs", "1", "--ledger", str(ledger)],
+        )
+    finally:
+        server.stop()
+    assert result.exit_code == 1, result.output
+    with Ledger(ledger) as book:
+        replies = book.replies()
+        subs = book.submissions().set_index("id")
+        status = book.status().set_index("project")
+    sent = replies[replies["kind"] == "sent"]
+    assert set(sent["path"]) == {WANG, LI}  # the addresses the replies went to
+    assert set(subs.loc[sent["submission_id"], "sender"]) == {WANG, LI}
+    assert set(replies["kind"]) == {"feedback", "sent"}
+    # a project that was answered and has something open is returned (需修改)
+    assert status.loc["高素质农民培育", "status"] == "需修改"
+    assert status.loc["高素质农民培育", "replied_at"] is not None
