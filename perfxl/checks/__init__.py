@@ -20,6 +20,7 @@ FAMILY_MODULES = (
     "perfxl.checks.goal_text",
     "perfxl.checks.cost_restated",
     "perfxl.checks.narrative_sums",
+    "perfxl.checks.previous_year",
     "perfxl.checks.tiers",
     "perfxl.checks.grades",
     "perfxl.checks.narrative",

@@ -94,6 +94,17 @@ class Findings:
 
 
 @dataclass(frozen=True)
+class PreviousYear:
+    # this year's form against last year's (Y rules, `perfxl run --previous`)
+    name_similarity: float = 0.8  # a project or indicator name this close to last year's matches
+    text_similarity: float = 0.9  # Y04: a paragraph this close to last year's is a copy
+    text_min_chars: int = 20  # Y04: shorter texts ("无", "已完成") are not compared
+    copied_min_indicators: int = 3  # Y02/Y03: matched indicators needed to call a set copied
+    budget_change_share: float = 50.0  # Y05: a budget change above this % needs a 说明
+    execution_change_pp: float = 5.0  # Y07: execution "unchanged" within this many points
+
+
+@dataclass(frozen=True)
 class Config:
     grades: Grades = field(default_factory=Grades)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -104,6 +115,7 @@ class Config:
     department: Department = field(default_factory=Department)
     tiers: Tiers = field(default_factory=Tiers)
     findings: Findings = field(default_factory=Findings)
+    previous_year: PreviousYear = field(default_factory=PreviousYear)
     source: str = "defaults"  # where the configuration came from
 
     def as_dict(self) -> dict[str, Any]:

@@ -100,6 +100,13 @@ if TYPE_CHECKING:
     help="本季台账（SQLite 文件，不存在则新建）：记录每次运行、每个版本、问题和回复，"
     "汇总表增加“整改情况”（也可用环境变量 PERFXL_LEDGER）。",
 )
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="上年数据：上年工作簿所在文件夹（或 zip）、上年的输出文件夹（含 run.json）或台账文件；"
+    "用于上年对比（Y 类规则、“上年对比”表）。",
+)
 def run(
     inputs: tuple[Path, ...],
     outdir: Path,
@@ -116,6 +123,7 @@ def run(
     executor: str | None,
     scheduler: str | None,
     ledger: Path | None,
+    previous: Path | None,
 ) -> None:
     """汇总一批工作簿（文件、文件夹、zip、邮件 .eml/mbox/Maildir），生成 summary.xlsx、projects.csv、findings.csv、run.json。"""
     missing = [str(p) for p in inputs if not p.exists()]
@@ -123,6 +131,8 @@ def run(
         raise PerfxlError("输入不存在：" + "，".join(missing))
     if roster is not None and not roster.exists():
         raise PerfxlError(f"名单文件不存在：{roster}")
+    if previous is not None and not previous.exists():
+        raise PerfxlError(f"上年数据不存在：{previous}")
     if outdir.exists() and not outdir.is_dir():
         raise PerfxlError(f"输出位置不是文件夹：{outdir}")
     server = _smtp_server(smtp, reply_from)
@@ -139,6 +149,7 @@ def run(
     from perfxl.run.executors import ExecutorError
     from perfxl.run.job import RunInterrupted, run_job
     from perfxl.run.ledger import LedgerError
+    from perfxl.run.previous import PreviousError
 
     had_outputs = (outdir / RUN_FILE).is_file()
     bars = _ProgressBars(sys.stderr.isatty() if progress is None else progress)
@@ -158,8 +169,9 @@ def run(
             reply_from=reply_from,
             smtp=server,
             ledger=ledger,
+            previous=previous,
         )
-    except (RosterError, ExecutorError, LedgerError) as exc:
+    except (RosterError, ExecutorError, LedgerError, PreviousError) as exc:
         raise PerfxlError(str(exc)) from exc
     except RunInterrupted as stop:
         bars.close()
@@ -269,6 +281,12 @@ def _report_lines(job: JobResult, c: dict[str, Any]) -> list[str]:
         )
         lines.append(
             f"台账 {booked['path']}：第 {booked['run_id']} 次运行已记录；本季 {len(result.season)} 个项目（{told}）。"
+        )
+    compared = result.options.get("previous")
+    if compared:
+        lines.append(
+            f"上年对比（{compared['source']}）：匹配 {compared['matched']} 个项目，本年新增 "
+            f"{compared['new']} 个，上年有本年无 {compared['gone']} 个。"
         )
     lines += [f"  {path}" for path in job.written]
     if debugging():  # the parsers' own words, which the messages put in Chinese

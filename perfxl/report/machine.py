@@ -90,6 +90,10 @@ def run_dict(run: RunResult) -> dict[str, Any]:
         "roster": _records(run.roster, tuple(run.roster.columns))
         if run.roster is not None
         else None,
+        # with --previous: 上年对比, every project of both years (匹配 / 本年新增 / 上年有本年无)
+        "previous": _records(run.previous, tuple(run.previous.columns))
+        if run.previous is not None
+        else None,
         "inputs": manifest(run),
     }
 

@@ -34,3 +34,5 @@ class RunResult:
     finding_details: pd.DataFrame = field(default_factory=pd.DataFrame)
     # with a season ledger: each project's status across its versions (perfxl.run.season)
     season: pd.DataFrame | None = None
+    # with --previous: every project of both years, matched, new this year or gone (上年对比)
+    previous: pd.DataFrame | None = None

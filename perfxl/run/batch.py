@@ -50,6 +50,7 @@ def run_batch(
     finish: Callable[[RunResult], None] | None = None,
     cache_dir: str | Path | None = None,
     scheduler: str | None = None,
+    previous: str | Path | None = None,
 ) -> RunResult:
     """Read, check and aggregate a batch; writes nothing but a scratch folder inside `outdir`
     (and, with `cache_dir`, the reading cache there: perfxl.cache).
@@ -57,6 +58,8 @@ def run_batch(
     `finish` is called with the result while zip members and mail attachments are still
     extracted (the feedback copies are made from them); it is where `perfxl run` writes.
     `executor` is "local" (a process pool) or "dask" (`scheduler`, or a local Dask cluster).
+    `previous` is last year (a folder of workbooks, an earlier OUTDIR, a ledger: perfxl.run.previous)
+    for the Y rules and the 上年对比 table.
 
     An OUTDIR that cannot be written (read-only, a file on its path, a full disk, here or while
     extracting zips and attachments into it) raises WriteFailure, before the reading where it can."""
@@ -84,6 +87,7 @@ def run_batch(
                 started,
                 cache_dir,
                 scheduler,
+                previous,
             )
             if finish is not None:
                 finish(result)
@@ -111,6 +115,7 @@ def _run(
     started: dt.datetime,
     cache_dir: str | Path | None = None,
     scheduler: str | None = None,
+    previous: str | Path | None = None,
 ) -> RunResult:
     notes: list[InputFile] = []
     items = discover(inputs, workdir, notes) + list(extra_inputs)
@@ -135,6 +140,7 @@ def _run(
         roster = load_roster(roster_path)
         frames.extra["roster"] = roster
         frames.extra["roster_name"] = Path(roster_path).name
+    last = _last_year(previous, frames, cfg, set(sup.superseded)) if previous is not None else None
     frames.extra["ambiguous"] = sup.ambiguous
     frames.extra["files"] = {s.sub: s.file for s in subs}
     checked = run_checks(frames, cfg, skip=set(sup.superseded))
@@ -148,8 +154,18 @@ def _run(
         from perfxl.checks.roster import match_roster
 
         matched = match_roster(roster, projects)
+    compared = None
+    if last is not None:
+        from perfxl.checks.previous_year import comparison_table
+
+        now = frames.projects[
+            ~frames.projects["blocked"].fillna(False).astype(bool)
+            & ~frames.projects["sub"].isin(sup.superseded)
+        ]
+        compared = comparison_table(now, last, cfg.previous_year.name_similarity)
     return RunResult(
         report=report,
+        previous=compared,
         inputs=sorted(items + notes, key=lambda i: i.display),
         projects=projects,
         findings=findings,
@@ -166,10 +182,33 @@ def _run(
             "scheduler": scheduler,
             "dask": reading.executor_stats or None,  # workers, tasks, files on the cluster and here
             "roster": str(roster_path) if roster_path else None,
+            "previous": None
+            if last is None or compared is None
+            else {
+                "source": last.source,
+                "kind": last.kind,
+                **{k: int((compared["status"] == v).sum()) for k, v in _COMPARED.items()},
+            },
             # how many files this run read, and how many it took from the cache
             "cache": reading.cache_stats,
         },
     )
+
+
+_COMPARED = {"matched": "匹配", "new": "本年新增", "gone": "上年有本年无"}
+
+
+def _last_year(previous: str | Path, frames: Frames, cfg: Config, superseded: set[str]) -> Any:
+    """Last year for the Y rules, in frames.extra["previous"]: the batch's own fiscal year says
+    which year of a ledger is the previous one."""
+    from perfxl.run.previous import load_previous
+
+    p = frames.projects[~frames.projects["sub"].isin(superseded)]
+    years = pd.to_numeric(p["fiscal_year"], errors="coerce").dropna()
+    year = int(years.mode().iloc[0]) if len(years) else None
+    last = load_previous(previous, cfg, year)
+    frames.extra["previous"] = last
+    return last
 
 
 @dataclass

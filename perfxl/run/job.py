@@ -57,6 +57,7 @@ def run_job(
     reply_from: str | None = None,
     smtp: tuple[str, int] | None = None,
     ledger: str | Path | None = None,
+    previous: str | Path | None = None,
 ) -> JobResult:
     """Read, check and write summary.xlsx, projects.csv, findings.csv and run.json into `outdir`;
     with `feedback` the annotated copies, with `replies` the reply drafts, with `smtp` (host, port)
@@ -97,6 +98,7 @@ def run_job(
         executor=executor,
         cache_dir=cache_dir,
         scheduler=scheduler,
+        previous=previous,
     )
     try:
         with book.run_transaction() if book is not None else nullcontext():

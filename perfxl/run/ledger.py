@@ -112,6 +112,7 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX replies_by_submission ON replies(submission_id);
     ALTER TABLE runs ADD COLUMN roster TEXT;
+    ALTER TABLE submissions ADD COLUMN path TEXT;
     CREATE TABLE not_submitted (
         run_id INTEGER NOT NULL REFERENCES runs(id),
         unit TEXT,
@@ -301,7 +302,7 @@ class Ledger:
             cur = self.db.execute(
                 "INSERT INTO submissions(run_id, sub, project_key, unit, department, project, "
                 "fiscal_year, file, sha256, sender, mail_subject, received, total, grade, errors, "
-                "warnings, infos, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "warnings, infos, status, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     row["sub"],
@@ -321,6 +322,7 @@ class Ledger:
                     row.get("warnings"),
                     row.get("infos"),
                     row.get("status"),
+                    row.get("path"),
                 ),
             )
             sid = int(cur.lastrowid)

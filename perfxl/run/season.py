@@ -232,6 +232,9 @@ def submission_rows(run: RunResult) -> list[dict[str, Any]]:
     """The run's readable, current submissions as ledger rows (superseded versions of this
     batch are recorded too: they are versions of the season)."""
     frames = run.report.frames.projects.set_index("sub")
+    # where a plain file can be read again (last year's forms for --previous): not a zip member
+    # or attachment, which lived in the run's work folder only
+    on_disk = {i.sub: str(i.path.resolve()) for i in run.inputs if i.sub and i.origin == "file"}
     out = []
     for row in run.projects.to_dict("records"):
         sub = row["sub"]
@@ -258,6 +261,7 @@ def submission_rows(run: RunResult) -> list[dict[str, Any]]:
                 "warnings": row.get("warnings"),
                 "infos": row.get("infos"),
                 "status": row.get("status"),
+                "path": on_disk.get(sub),
             }
         )
     return out

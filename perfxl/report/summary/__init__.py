@@ -16,6 +16,7 @@ from perfxl.report.summary import (  # noqa: F401
     findings,
     headers,
     indicators,
+    previous,
     projects,
     roster,
     rules,
