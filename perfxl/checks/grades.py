@@ -120,9 +120,7 @@ def g08_total_recomputed(ctx: Ctx) -> pd.DataFrame | None:
     reported = _result(ctx, "total_reported")
     exec_calc = _result(ctx, "exec_score_calc")
     exec_reported = _result(ctx, "exec_score_reported")
-    printed = np.nan_to_num(exec_reported) + np.nan_to_num(
-        _result(ctx, "indicator_score_reported")
-    )
+    printed = np.nan_to_num(exec_reported) + np.nan_to_num(_result(ctx, "indicator_score_reported"))
     indicators = _arithmetic_indicator_scores(ctx)
     exec_part = np.where(np.isnan(exec_calc), exec_reported, exec_calc)
     certain = np.nan_to_num(exec_part) + indicators
