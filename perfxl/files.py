@@ -399,8 +399,14 @@ class OutputStage:
         self.outdir = outdir
         self.dir = outdir / f".perfxl-tmp-{os.getpid()}-{secrets.token_hex(4)}"
         self.names: list[str] = []
-        os.mkdir(self.dir, 0o700)
-        os.mkdir(self.dir / ".scratch", 0o700)
+        # a signal right after the first mkdir must not leave the folder behind: the caller has
+        # no stage to discard yet
+        try:
+            os.mkdir(self.dir, 0o700)
+            os.mkdir(self.dir / ".scratch", 0o700)
+        except BaseException:
+            self.discard()
+            raise
 
     def file(self, name: str) -> Path:
         """Where to write the output `name` (a file name in OUTDIR)."""
@@ -448,7 +454,9 @@ class OutputStage:
         return placed[start:]
 
     def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        # not cut short by a second Ctrl-C or SIGTERM: it takes effect once the folder is gone
+        with signals_deferred():
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
