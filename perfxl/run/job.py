@@ -58,6 +58,7 @@ def run_job(
     smtp: tuple[str, int] | None = None,
     ledger: str | Path | None = None,
     previous: str | Path | None = None,
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> JobResult:
     """Read, check and write summary.xlsx, projects.csv, findings.csv and run.json into `outdir`;
     with `feedback` the annotated copies, with `replies` the reply drafts, with `smtp` (host, port)
@@ -65,7 +66,10 @@ def run_job(
 
     With `ledger`, the run is one transaction of that season ledger (perfxl.run.ledger): its
     submissions, findings and replies are recorded, the summary gets 整改情况, and nothing is
-    committed unless the outputs are in place — an interrupted run leaves the ledger as it was."""
+    committed unless the outputs are in place — an interrupted run leaves the ledger as it was.
+
+    `on_result` is called with the run before its outputs are written, while every input (zip
+    members and mail attachments too, at `InputFile.path`) can still be read."""
     replies = replies or smtp is not None
     written: list[Path] = []
     sent: list[str] = []
@@ -74,6 +78,8 @@ def run_job(
     recorded: dict[str, Any] = {}
 
     def finish(run: RunResult) -> None:  # while zip members and mail attachments are still there
+        if on_result is not None:
+            on_result(run)
         if book is not None:
             run_id, ids = record_run(book, run, [str(i) for i in inputs], str(outdir))
             recorded.update(run_id=run_id, ids=ids)
