@@ -96,3 +96,31 @@ def test_i23_breakdown_rows_in_another_unit(tmp_path: Path) -> None:
 def test_i23_quiet_when_the_breakdown_keeps_the_unit(tmp_path: Path) -> None:
     report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng")  # 人次 throughout
     assert_quiet(report, "I23")
+
+
+# ------------------------------------------------------------------ I24 (bare actuals)
+
+
+def _bare(form) -> None:
+    form["indicators"][3]["实际完成值"] = "18840"  # target ≥18000人
+    form["indicators"][6]["实际完成值"] = "1380"  # target ≤1500元
+
+
+def test_i24_bare_actuals_against_targets_with_units(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng", _bare)
+    rows = assert_fires(report, "I24", severity="info", count=2)
+    assert set(rows["expected"]) == {"人", "元"}
+    assert "已按年度指标值的单位“人”理解并计分" in " ".join(rows["message"])
+    # and they are scored in that unit: no unit mismatch, no recomputed score off
+    assert not {"I06", "I01"} & set(report.findings["rule"])
+
+
+def test_i24_quiet_when_actuals_carry_units(tmp_path: Path) -> None:
+    report = _check(tmp_path, "own_07_jiangxi_ganzhou_jineng")
+    assert_quiet(report, "I24")
+
+
+def test_i24_quiet_with_a_unit_column(bench) -> None:
+    """The template prints 计量单位 in its own column: a bare 1210 is in 人 by design."""
+    result = bench.check(bench.national())
+    assert_quiet(result, "I24")

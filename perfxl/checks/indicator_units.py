@@ -168,3 +168,45 @@ def i23_breakdown_units(ctx: Ctx) -> pd.DataFrame:
         name=rows["name"],
         observed=["、".join(u) for u, _ in found],
     )
+
+
+# the target units a bare actual is read in without a second thought: a % target's 95 is 95 %
+_UNITLESS_OK = frozenset(("%", "％", "百分比"))
+
+
+@rule(
+    "I24",
+    "info",
+    "row",
+    "实际完成值未写单位",
+    "actual value without its unit",
+    "「{name}」的实际完成值“{observed}”未写单位，已按年度指标值的单位“{expected}”理解并计分；"
+    "请补写单位，以免口径不清。",
+    "The actual of “{name}”, “{observed}”, has no unit; it was read in the target's unit "
+    "“{expected}” and scored so — write the unit, so the measure is clear.",
+)
+def i24_bare_actual(ctx: Ctx) -> pd.DataFrame:
+    ind = ctx.indicators
+    if ind.empty or "a_unit" not in ind:
+        return no_hits("name")
+    t_unit = ind["t_unit"].where(ind["t_unit"].notna(), ind["unit"])
+    bare = (
+        ind["a_kind"].eq("number")
+        & ind["a_unit"].isna()
+        & ~ind["a_percent"].fillna(False).astype(bool)
+        & t_unit.notna()
+        & ~t_unit.isin(_UNITLESS_OK)
+        & ~ind["t_percent"].fillna(False).astype(bool)
+        & ind["unit"].isna()  # a 计量单位 column says the unit for both
+    ).to_numpy()
+    if not bare.any():
+        return no_hits("name")
+    rows = ind[bare]
+    return hits(
+        rows,
+        sheet=rows["sheet"],
+        cell=rows["actual_cell"],
+        name=rows["name"],
+        observed=rows["actual_raw"],
+        expected=t_unit[bare],
+    )
