@@ -156,11 +156,34 @@ def test_a_first_schema_ledger_is_migrated(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with Ledger(path) as book:
-        assert book.schema_version == SCHEMA_VERSION == 2
+        assert book.schema_version == SCHEMA_VERSION == 3
         assert len(book.runs()) == 1  # the season so far is kept
         acc = book.acceptances().iloc[0]
         assert (acc["rule"], acc["who"], acc["note"]) == ("F08", "li", None)
         assert list(book.explanations().columns) == ["submission_id", "rule", "cell", "text"]
+        assert "path" in book.submissions().columns and book.not_submitted().empty
+
+
+def test_each_migration_step_is_one_transaction(tmp_path: Path, monkeypatch) -> None:
+    """A step that fails leaves the file at the version before it, its data intact."""
+    import perfxl.run.ledger as ledger_module
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_V1)
+    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    broken = dict(ledger_module.MIGRATIONS)
+    broken[2] = broken[2] + "; CREATE TABLE runs (x INTEGER)"  # fails: runs exists
+    monkeypatch.setattr(ledger_module, "MIGRATIONS", broken)
+    with pytest.raises(LedgerError):
+        Ledger(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2  # step 1 done, step 2 undone
+    assert "roster" not in [r[1] for r in db.execute("PRAGMA table_info(runs)")]
+    db.close()
 
 
 @pytest.mark.parametrize(

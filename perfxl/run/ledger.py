@@ -28,7 +28,7 @@ import pandas as pd
 
 from perfxl import __version__
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENV_PATH = "PERFXL_LEDGER"
 ENV_WAIT = "PERFXL_LEDGER_WAIT"
 APPLICATION_ID = 0x70786C67  # "pxlg": a SQLite file perfxl made, told from any other database
@@ -111,6 +111,8 @@ MIGRATIONS: dict[int, str] = {
         text TEXT NOT NULL
     );
     CREATE INDEX replies_by_submission ON replies(submission_id);
+    """,
+    2: """
     ALTER TABLE runs ADD COLUMN roster TEXT;
     ALTER TABLE submissions ADD COLUMN path TEXT;
     CREATE TABLE not_submitted (
