@@ -98,6 +98,11 @@ def write_board(
         ws.write_row(0, 0, ["规则", "级别", "涉及项目", "问题条数"], head)
         for r, d in enumerate(by_rule.to_dict("records"), start=1):
             ws.write_row(r, 0, [d["rule"], d["severity"], d["projects"], d["findings"]])
+        for sheet in wb.worksheets():  # printed as officers print: A4 across, one page wide
+            sheet.set_landscape()
+            sheet.set_paper(9)
+            sheet.fit_to_pages(1, 0)
+            sheet.repeat_rows(0)
         wb.close()
 
     return write_atomic(path, write)
