@@ -364,3 +364,35 @@ def test_projects_on_the_roster_with_no_workbook_are_not_submitted(bench, tmp_pa
     run_job([tmp_path / "in"], tmp_path / "out2", ledger=ledger)
     with Ledger(ledger) as book:
         assert "校舍维修" in set(book.status()["project"])
+
+
+def test_kill_9_mid_run_leaves_the_ledger_as_it_was(bench, tmp_path: Path) -> None:
+    """A real SIGKILL while the run holds the ledger's write transaction: the next opener finds
+    the season as it was before that run, and the next run goes through."""
+    import signal
+    import time
+
+    ledger = tmp_path / "season.db"
+    src = tmp_path / "in"
+    _version(bench, src, grade="良", executed=250)
+    run_job([src], tmp_path / "out0", ledger=ledger)
+    for k in range(40):  # enough files that the run is still reading when it is killed
+        s = bench.national()
+        s["fields"]["project_code"] = f"K-{k}"
+        bench.build(s, f"in/k{k}.xlsx")
+    proc = subprocess.Popen(
+        [*CLI, "run", str(src), "-o", str(tmp_path / "out1"), "--jobs", "1", "--no-progress"],
+        env={**os.environ, "PERFXL_LEDGER": str(ledger)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not (tmp_path / "out1").exists():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    with Ledger(ledger) as book:
+        assert len(book.runs()) == 1 and len(book.submissions()) == 1
+    job = run_job([src], tmp_path / "out2", ledger=ledger)
+    assert job.run.options["ledger"]["run_id"] == 2
