@@ -223,7 +223,7 @@ def test_hostile_names_never_become_paths(server) -> None:
     assert r.status == 202
     state = app.state.runs.get(r.json()["id"])
     assert c.wait(state.id)["status"] == "done"
-    saved = sorted(p.name for p in (state.folder / "uploads").iterdir())
+    saved = sorted(p.name for p in (state.folder / "上传").iterdir())
     assert saved == ["hidden.xlsx", "逃逸 (2).xlsx", "逃逸.xlsx"]
     assert not (state.folder.parent.parent / "逃逸.xlsx").exists()
 

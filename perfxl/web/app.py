@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from perfxl.web import uploads
-from perfxl.web.runs import DONE, Runs, RunState
+from perfxl.web.runs import DONE, UPLOADS, Runs, RunState
 
 CLIENT_COOKIE = "perfxl_client"
 TOKEN_COOKIE = "perfxl_token"
@@ -415,7 +415,7 @@ def _take_form(form: Any, state: RunState, settings: Settings) -> None:
     if refusal is not None:
         raise refusal
     taken: set[str] = set()
-    folder = state.folder / "uploads"
+    folder = state.folder / UPLOADS
     total = 0
     for f in files:
         name = uploads.safe_name(f.filename)

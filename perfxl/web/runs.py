@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# the uploads' folder: its name is how the files show in the outputs (上传/自评表.xlsx)
+UPLOADS = "上传"
 
 PROJECT_COLUMNS = (
     "sub",
@@ -147,20 +149,21 @@ class Runs:
         self.data_dir = data_dir
         self.ledger = ledger
         cores = os.cpu_count() or 1
-        self.slots = slots or max(1, min(cores, 4))
-        self.jobs = max(1, cores // self.slots)
+        self.slots = slots or max(2, min(cores, 4))
+        self.jobs = 1 if cores <= self.slots else max(1, cores // self.slots)
         self.max_active = max_active
         self._gate = threading.Semaphore(self.slots)
         self._ledger_lock = threading.Lock()  # the runs recorded in the ledger go one at a time
         self._lock = threading.Lock()
         self._runs: dict[str, RunState] = {}
+        self._procs: set[Any] = set()
 
     # ------------------------------------------------------------------ bookkeeping
 
     def new(self, owner: str) -> RunState:
         run_id = secrets.token_urlsafe(12)
         folder = self.data_dir / "runs" / run_id
-        (folder / "uploads").mkdir(parents=True)
+        (folder / UPLOADS).mkdir(parents=True)
         state = RunState(run_id, owner, folder, [], [])
         with self._lock:
             self._runs[run_id] = state
@@ -209,77 +212,170 @@ class Runs:
             try:
                 if state.ledger is not None:
                     with self._ledger_lock:
-                        self._run(state)
+                        self._in_process(state)
                 else:
-                    self._run(state)
-                state.status = DONE
+                    self._in_process(state)
             except BaseException as exc:  # whatever happens, the page gets a message, never a 500
                 state.error, state.error_en = failure_text(exc)
                 state.status = FAILED
-                if state.error.startswith("内部错误"):
-                    traceback.print_exc()
+                traceback.print_exc()
             finally:
                 state.finished = time.time()
 
-    def _run(self, state: RunState) -> None:
-        from perfxl.checks.config import load_config
-        from perfxl.report.machine import counts
-        from perfxl.run.job import run_job
+    def _in_process(self, state: RunState) -> None:
+        """The job in a process of its own: perfxl's run keeps process-wide state (the
+        temporary folder of its output stage, signal handlers), so runs side by side must not
+        share one; a run that crashes takes only its own process down."""
+        ctx = _context()
+        receiver, sender = ctx.Pipe(duplex=False)
+        spec = {
+            "inputs": state.inputs,
+            "outdir": state.outdir,
+            "folder": state.folder,
+            "config": state.config,
+            "roster": state.roster,
+            "ledger": state.ledger,
+            "jobs": self.jobs,
+        }
+        proc = ctx.Process(target=job_process, args=(sender, spec), name=f"perfxl-run-{state.id}")
+        proc.start()
+        sender.close()
+        with self._lock:
+            self._procs.add(proc)
+        outcome: tuple[str, Any] | None = None
+        try:
+            while outcome is None:
+                if receiver.poll(0.2):
+                    try:
+                        kind, value = receiver.recv()
+                    except EOFError:
+                        break
+                    if kind == "progress":
+                        state.total, state.done = value
+                    else:
+                        outcome = (kind, value)
+                elif not proc.is_alive() and not receiver.poll(0):
+                    break
+        finally:
+            receiver.close()
+            proc.join(30)
+            with self._lock:
+                self._procs.discard(proc)
+        if outcome is None:
+            code = proc.exitcode
+            state.error = f"审核进程意外退出（退出码 {code}）。请重试，或分批上传。"
+            state.error_en = f"the run's process ended unexpectedly (exit code {code})"
+            state.status = FAILED
+        elif outcome[0] == "failed":
+            state.error, state.error_en = outcome[1]
+            state.status = FAILED
+        else:
+            for k, v in outcome[1].items():
+                setattr(state, k, v)
+            state.done = state.total
+            state.status = DONE
 
-        cfg = load_config(state.config)
+    def close(self) -> None:
+        """End the runs still going (the server is stopping)."""
+        with self._lock:
+            procs = list(self._procs)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join(10)
 
-        def progress(total: int, done: int) -> Any:
-            state.total, state.done = total, done
 
-            def update(n: int) -> None:
-                state.done += n
+def _context() -> Any:
+    import multiprocessing
 
-            return update
+    # a clean server-side process forks each run: not the threaded web server itself
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["perfxl.run.job", "perfxl.report.machine", "perfxl.web.runs"])
+    return ctx
 
-        sources = state.folder / "sources"
 
-        def keep_sources(run: Any) -> None:
-            # a copy of each workbook with findings, for the detail view (zip members and mail
-            # attachments are gone once the run ends); named by submission id, never by a name
-            # from the request
-            flagged = set(run.findings["sub"].dropna()) if not run.findings.empty else set()
-            sources.mkdir(exist_ok=True)
-            for item in run.inputs:
-                if item.sub in flagged and item.sub not in state.sources and item.path.is_file():
-                    target = sources / f"{item.sub}{item.path.suffix.lower()[:6]}"
-                    shutil.copyfile(item.path, target)
-                    state.sources[item.sub] = target
-
-        job = run_job(
-            state.inputs,
-            state.outdir,
-            cfg,  # type: ignore[arg-type]
-            jobs=self.jobs,
-            roster=state.roster,
-            progress=progress,
-            feedback=True,
-            replies=True,
-            ledger=state.ledger,
-            on_result=keep_sources,
+def job_process(conn: Any, spec: dict[str, Any]) -> None:
+    """A run's process: the job, its progress and its results sent back through `conn`."""
+    try:
+        conn.send(
+            ("done", execute(spec, lambda total, done: conn.send(("progress", (total, done)))))
         )
-        result = job.run
-        state.counts = counts(result)
-        state.projects = rows_of(result.projects, PROJECT_COLUMNS)
-        state.findings = rows_of(result.findings, FINDING_COLUMNS)
-        from perfxl.report.machine import manifest
+    except BaseException as exc:
+        conn.send(("failed", failure_text(exc)))
+        if failure_text(exc)[0].startswith("内部错误"):
+            traceback.print_exc()
+    finally:
+        conn.close()
 
-        state.inputs_table = [
+
+def execute(spec: dict[str, Any], tell: Any) -> dict[str, Any]:
+    """run_job with the page's options; returns what the page shows, as RunState fields."""
+    from perfxl.checks.config import load_config
+    from perfxl.report.machine import counts, manifest
+    from perfxl.run.job import run_job
+
+    cfg = load_config(spec["config"])
+    seen = {"total": 0, "done": 0, "at": 0.0}
+
+    def progress(total: int, done: int) -> Any:
+        seen.update(total=total, done=done)
+        tell(total, done)
+
+        def update(n: int) -> None:
+            seen["done"] += n
+            now = time.monotonic()
+            if now - seen["at"] > 0.1 or seen["done"] >= seen["total"]:
+                seen["at"] = now
+                tell(seen["total"], seen["done"])
+
+        return update
+
+    sources_dir = Path(spec["folder"]) / "sources"
+    sources: dict[str, Path] = {}
+
+    def keep_sources(run: Any) -> None:
+        # a copy of each workbook with findings, for the detail view (zip members and mail
+        # attachments are gone once the run ends); named by submission id, never by a name
+        # from the request
+        flagged = set(run.findings["sub"].dropna()) if not run.findings.empty else set()
+        sources_dir.mkdir(exist_ok=True)
+        for item in run.inputs:
+            if item.sub in flagged and item.sub not in sources and item.path.is_file():
+                target = sources_dir / f"{item.sub}{item.path.suffix.lower()[:6]}"
+                shutil.copyfile(item.path, target)
+                sources[item.sub] = target
+
+    job = run_job(
+        spec["inputs"],
+        spec["outdir"],
+        cfg,  # type: ignore[arg-type]
+        jobs=spec["jobs"],
+        roster=spec["roster"],
+        progress=progress,
+        feedback=True,
+        replies=True,
+        ledger=spec["ledger"],
+        on_result=keep_sources,
+    )
+    result = job.run
+    files: list[Path] = []
+    for p in job.written:
+        if p.is_dir():
+            files += sorted(q for q in p.rglob("*") if q.is_file())
+        elif p.is_file():
+            files.append(p)
+    return {
+        "counts": counts(result),
+        "projects": rows_of(result.projects, PROJECT_COLUMNS),
+        "findings": rows_of(result.findings, FINDING_COLUMNS),
+        "inputs_table": [
             {k: plain(v) for k, v in row.items() if k in ("file", "status", "status_zh", "reason")}
             for row in manifest(result)
-        ]
-        files: list[Path] = []
-        for p in job.written:
-            if p.is_dir():
-                files += sorted(q for q in p.rglob("*") if q.is_file())
-            elif p.is_file():
-                files.append(p)
-        state.files = files
-        state.done = state.total
+        ],
+        "files": files,
+        "sources": sources,
+        "total": seen["total"],
+    }
 
 
 def failure_text(exc: BaseException) -> tuple[str, str]:

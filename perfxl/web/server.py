@@ -46,15 +46,10 @@ def serve(
     hint = missing_dependencies()
     if hint is not None:
         raise ServeError(hint)
-    import multiprocessing
-
     import uvicorn
 
     from perfxl.web.app import Settings, create_app
 
-    # reading processes started from a threaded server: from a clean server process, not forked
-    with contextlib.suppress(RuntimeError, ValueError):
-        multiprocessing.set_start_method("forkserver")
     temporary = data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="perfxl-serve-")) if data_dir is None else data_dir
     settings = Settings(folder, host=host, port=port, ledger=ledger)
@@ -81,6 +76,7 @@ def serve(
     try:
         server.run()
     finally:
+        app.state.runs.close()
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     if not server.started:

@@ -89,6 +89,8 @@ def sheet_window(path: Path, sheet: str | None, cell: Any) -> dict[str, Any]:
         }
     marks = set(flagged_cells(cell))
     nrows = len(grid.rows)
+    while nrows and not any(v not in (None, "") for v in grid.rows[nrows - 1]):
+        nrows -= 1  # the empty rows at the sheet's end are not shown
     ncols = max((len(r) for r in grid.rows), default=0)
     if marks:
         r0 = min(r for r, _ in marks)

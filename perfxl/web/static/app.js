@@ -84,6 +84,7 @@ const TEXT = {
 
 let lang = localStorage.getItem("perfxl-lang") || "zh";
 let session = null;
+let poll = null; // the one pending refresh of a run's progress
 const cache = {};
 
 function t(key, vars) {
@@ -192,8 +193,8 @@ async function viewRun(id, tab) {
     const bar = el("progress", { id: "progress", max: Math.max(1, data.total), value: data.done });
     const words = el("p", { id: "progress-text" }, data.status === "queued" ? t("queued") : t("progress", { done: data.done, total: data.total }));
     show(el("h1", {}, t("running")), bar, words, el("p", { class: "muted" }, data.names.join("、")));
-    const again = () => setTimeout(() => { if (location.hash.startsWith("#/run/" + id)) route(); }, 400);
-    again();
+    clearTimeout(poll);
+    poll = setTimeout(() => { if (location.hash.startsWith("#/run/" + id)) route(); }, 400);
     return;
   }
   if (data.status === "failed") {
@@ -239,8 +240,8 @@ function overview(res) {
       bars(t("by_rule"), top.map(([k, v]) => [k, v]))));
 }
 
-function select(id, label, values, current, onchange) {
-  const s = el("select", { id }, el("option", { value: "" }, t("all")), values.map((v) => el("option", { value: v, selected: v === current }, v)));
+function select(id, label, values, current, onchange, shownAs) {
+  const s = el("select", { id }, el("option", { value: "" }, t("all")), values.map((v) => el("option", { value: v, selected: v === current }, shownAs ? shownAs(v) : v)));
   s.addEventListener("change", () => onchange(s.value));
   return el("label", { class: "filter" }, label + " ", s);
 }
@@ -302,7 +303,7 @@ function findingsList(res, id) {
       el("td", {}, el("a", { href: "#/run/" + id + "/finding/" + f.n, class: "detail-link" }, t("detail")))));
     holder.replaceChildren(
       el("div", { class: "filters" },
-        select("f-severity", t("severity"), ["error", "warning", "info"].filter((s) => res.findings.some((f) => f.severity === s)), state.severity, (v) => { state.severity = v; draw(); }),
+        select("f-severity", t("severity"), ["error", "warning", "info"].filter((s) => res.findings.some((f) => f.severity === s)), state.severity, (v) => { state.severity = v; draw(); }, (v) => t("sev_" + v)),
         select("f-rule", t("rule"), uniq(res.findings, "rule"), state.rule, (v) => { state.rule = v; draw(); }),
         el("span", { class: "muted" }, t("shown_of", { n: Math.min(rows.length, cap), total: res.findings.length }))),
       el("table", { id: "findings-table" },
@@ -393,6 +394,7 @@ async function viewSeason() {
 }
 
 async function route() {
+  clearTimeout(poll);
   applyStatic();
   const parts = (location.hash || "#/").slice(2).split("/").map(decodeURIComponent);
   try {
