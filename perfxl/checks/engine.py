@@ -15,6 +15,7 @@ import pandas as pd
 from perfxl.checks.completeness import suppress_partial
 from perfxl.checks.config import DEFAULT, Config
 from perfxl.checks.grouping import group_repeats
+from perfxl.checks.overlaps import drop_overlaps
 from perfxl.model.findings import RULES, SEVERITY_RANK, Finding, declare, make
 from perfxl.model.frames import Frames, findings_frame
 
@@ -288,7 +289,7 @@ def run_checks(
         or [findings_frame([])],
         ignore_index=True,
     )
-    table = suppress_partial(table, projects)
+    table = drop_overlaps(suppress_partial(table, projects))
     table, details = group_repeats(table, cfg.findings.group_at)
     table = sort_findings(table)
     full = derive.results_for_all(frames, results)
