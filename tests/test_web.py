@@ -341,3 +341,46 @@ def test_serve_command(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["serve", "--help"])
     assert r.exit_code == 0 and "--ledger" in r.output and "--no-browser" in r.output
     assert SAMPLES.is_dir()
+
+
+def test_serve_starts_and_stops_cleanly() -> None:
+    """The real command: it prints the address and data folder; SIGTERM ends it through Python
+    (exit 143) and the temporary data folder goes with it."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from web_helpers import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfxl", "serve", "--port", str(port), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line, line
+        folder = Path(re.search(r"数据文件夹 (\S+)）", line).group(1))  # type: ignore[union-attr]
+        assert folder.is_dir()
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            try:
+                if Client(f"http://127.0.0.1:{port}").get("/api/session", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 128 + signal.SIGTERM
+        assert not folder.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

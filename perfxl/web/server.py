@@ -73,8 +73,13 @@ def serve(
                 threading.Event().wait(0.1)
 
         threading.Thread(target=opening, daemon=True).start()
+    from perfxl.files import terminate_cleanly
+
     try:
-        server.run()
+        # uvicorn stops on SIGINT/SIGTERM and then raises the signal again: through Python, so
+        # the runs' processes are ended and the temporary data folder removed (exit 130 / 143)
+        with terminate_cleanly():
+            server.run()
     finally:
         app.state.runs.close()
         if temporary:
