@@ -72,6 +72,19 @@ def _shot(driver, folder: Path, name: str) -> None:
         shutil.copy(folder / f"{name}.png", Path(keep) / f"{name}.png")
 
 
+def _click(wait, by: str, what: str) -> None:
+    """Click once the element is there, again if the page re-drew it meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            wait.until(ec.element_to_be_clickable((by, what))).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError(f"could not click {what}")
+
+
 def test_upload_wait_detail_download(browser, tmp_path: Path) -> None:
     import openpyxl
 
@@ -90,7 +103,7 @@ def test_upload_wait_detail_download(browser, tmp_path: Path) -> None:
         assert "工作簿" in figures and "错误" in figures
         _shot(browser, tmp_path, "2-results")
 
-        wait.until(ec.element_to_be_clickable((By.ID, "tab-projects"))).click()
+        _click(wait, By.ID, "tab-projects")
         table = wait.until(ec.presence_of_element_located((By.ID, "projects-table")))
         assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
         browser.find_element(By.CSS_SELECTOR, 'th[data-key="errors"]').click()
@@ -98,7 +111,7 @@ def test_upload_wait_detail_download(browser, tmp_path: Path) -> None:
         assert len(browser.find_elements(By.CSS_SELECTOR, "#projects-table tbody tr")) == 1
         _shot(browser, tmp_path, "3-projects")
 
-        wait.until(ec.element_to_be_clickable((By.ID, "tab-findings"))).click()
+        _click(wait, By.ID, "tab-findings")
         wait.until(ec.presence_of_element_located((By.ID, "findings-table")))
         all_rows = len(browser.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr"))
         Select(browser.find_element(By.ID, "f-severity")).select_by_value("error")
@@ -116,9 +129,9 @@ def test_upload_wait_detail_download(browser, tmp_path: Path) -> None:
         wait.until(ec.text_to_be_present_in_element((By.ID, "back"), "Back to results"))
         _shot(browser, tmp_path, "6-detail-en")
         browser.find_element(By.ID, "lang").click()
-
-        browser.find_element(By.ID, "back").click()
-        wait.until(ec.element_to_be_clickable((By.ID, "tab-downloads"))).click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "back"), "返回结果"))
+        _click(wait, By.ID, "back")
+        _click(wait, By.ID, "tab-downloads")
         link = wait.until(
             ec.presence_of_element_located(
                 (By.CSS_SELECTOR, 'a.download[data-name="summary.xlsx"]')
@@ -143,3 +156,20 @@ def test_upload_wait_detail_download(browser, tmp_path: Path) -> None:
         "6-detail-en.png",
         "7-downloads.png",
     ]
+
+
+def test_season_board_in_the_page(browser, tmp_path: Path) -> None:
+    samples = sorted(SAMPLES.glob("*.xlsx"))[:3]
+    with running_server(tmp_path / "data", ledger=tmp_path / "season.db") as (base, _):
+        wait = WebDriverWait(browser, 60)
+        browser.get(base + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "record")))
+        assert browser.find_element(By.ID, "record").is_selected()
+        browser.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in samples))
+        browser.find_element(By.ID, "start").click()
+        wait.until(ec.presence_of_element_located((By.ID, "overview")))
+        _click(wait, By.ID, "nav-season")
+        table = wait.until(ec.presence_of_element_located((By.ID, "season-table")))
+        assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == 3
+        assert "需修改" in browser.find_element(By.CLASS_NAME, "figures").text
+        _shot(browser, tmp_path, "8-season")

@@ -390,7 +390,7 @@ async function viewSeason() {
     el("table", { id: "season-table" }, el("thead", {}, el("tr", {}, cols.map(([, h]) => el("th", {}, h)))),
       el("tbody", {}, d.projects.map((p) => el("tr", {}, cols.map(([k]) => el("td", {}, fmt(p[k]))))))),
     el("h3", {}, t("open_rules")),
-    el("table", {}, el("tbody", {}, d.open_by_rule.map((r) => el("tr", {}, el("td", {}, r.rule), el("td", {}, t("sev_" + r.severity)), el("td", {}, r.projects), el("td", {}, r.findings))))));
+    el("table", { id: "open-rules" }, el("thead", {}, el("tr", {}, [t("rule"), t("severity"), t("n_projects"), t("findings")].map((h) => el("th", {}, h)))), el("tbody", {}, d.open_by_rule.map((r) => el("tr", {}, el("td", {}, r.rule), el("td", {}, t("sev_" + r.severity)), el("td", {}, r.projects), el("td", {}, r.findings))))));
 }
 
 async function route() {
