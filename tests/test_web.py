@@ -184,6 +184,8 @@ def test_refused_uploads(server) -> None:
     assert exe.status == 400 and "不支持的文件类型" in exe.json()["error"]
     relative = c.post_run([], fields={"folder": "samples"})
     assert relative.status == 400 and "绝对路径" in relative.json()["error"]
+    own = c.post_run([], fields={"folder": str(server[1].state.settings.data_dir / "runs")})
+    assert own.status == 400 and "数据文件夹" in own.json()["error"]
     bad_config = c.post_run(sample_files(1), extra=[("config", "c.toml", b"[nope]\nx = 1\n")])
     assert bad_config.status == 400 and "配置错误" in bad_config.json()["error"]
     bad_roster = c.post_run(sample_files(1), extra=[("roster", "r.exe", b"MZ")])

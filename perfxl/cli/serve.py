@@ -14,7 +14,7 @@ from perfxl.cli.app import PerfxlError, main, say
     "--host", default="127.0.0.1", show_default=True, help="监听地址（非本机地址时须凭令牌访问）。"
 )
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="端口。"
+    "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。"
 )
 @click.option(
     "--ledger",

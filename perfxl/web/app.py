@@ -274,6 +274,13 @@ def create_app(settings: Settings) -> Starlette:
             except uploads.UploadRefused as exc:
                 runs.discard(state)
                 return _refusal(exc.zh, exc.en, exc.status)
+            except OSError as exc:  # a full disk, a folder that cannot be read
+                runs.discard(state)
+                from perfxl.files import os_reason
+
+                return _refusal(
+                    f"无法保存上传的文件：{os_reason(exc)}", f"cannot store the upload: {exc}", 507
+                )
         finally:
             await form.close()
         runs.start(state)
@@ -433,6 +440,10 @@ def _take_form(form: Any, state: RunState, settings: Settings) -> None:
             raise uploads.UploadRefused(
                 f"本机路径不存在（须为绝对路径）：{path_text[:200]}",
                 f"no such folder on this machine: {path_text[:200]}",
+            )
+        if local.resolve().is_relative_to(settings.data_dir.resolve()):
+            raise uploads.UploadRefused(
+                "不能审核本网页自己的数据文件夹。", "the page's own data folder is no input"
             )
         state.inputs.append(local)
         state.names.append(str(local))
