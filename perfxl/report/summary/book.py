@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -463,15 +463,25 @@ class Book:
         for c, col in enumerate(cols):
             ws.write_string(row, c, col.header, self.f["header"])
 
-    def cf_values(self, ws: Worksheet, first: int, last: int, col: int, values: Any) -> None:
-        """Colour cells equal to one of `values` (severity, grade, status)."""
+    def cf_values(
+        self,
+        ws: Worksheet,
+        first: int,
+        last: int,
+        col: int,
+        values: Any,
+        formats: Mapping[str, str] | None = None,
+    ) -> None:
+        """Colour cells equal to one of `values` (severity, grade, status) in that value's
+        format, or in the format `formats` names for it."""
         for v in values:
+            fmt = self.cf[formats[v] if formats is not None else v]
             ws.conditional_format(
                 first,
                 col,
                 last,
                 col,
-                {"type": "cell", "criteria": "==", "value": f'"{v}"', "format": self.cf[v]},
+                {"type": "cell", "criteria": "==", "value": f'"{v}"', "format": fmt},
             )
 
     def cf_below(self, ws: Worksheet, first: int, last: int, col: int, limit: float) -> None:

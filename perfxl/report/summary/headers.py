@@ -86,19 +86,7 @@ def headers_table(run: RunResult, src: Sources) -> Table | None:
             yield row(d)
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
-        col = column_at(HEADER_COLS, "读取方式")
-        for value in (HOW_ZH["meaning"], HOW_ZH["stand_in"], HOW_ZH["row"], HOW_ZH["block"]):
-            ws.conditional_format(
-                first,
-                col,
-                last,
-                col,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{value}"',
-                    "format": book.cf["警告"],
-                },
-            )
+        to_check = {HOW_ZH[how]: "警告" for how in ("meaning", "stand_in", "row", "block")}
+        book.cf_values(ws, first, last, column_at(HEADER_COLS, "读取方式"), to_check, to_check)
 
     return Table(NAME, HEADER_COLS, rows, len(h), sample_rows(rows(), len(h)), styles=styles)

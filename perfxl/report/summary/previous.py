@@ -23,7 +23,7 @@ PREVIOUS_COLS = [
     Col("本年提交编号", width=14),
     Col("上年提交编号", width=14),
 ]
-_FORMAT = (("本年新增", "提示"), ("上年有本年无", "警告"))
+_FORMAT = {"本年新增": "提示", "上年有本年无": "警告"}
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
@@ -49,19 +49,6 @@ def previous_table(run: RunResult, src: Sources) -> Table | None:
     body = [_row(d) for d in clean.to_dict("records")]
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
-        col = column_at(PREVIOUS_COLS, "对比结果")
-        for value, colour in _FORMAT:
-            ws.conditional_format(
-                first,
-                col,
-                last,
-                col,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{value}"',
-                    "format": book.cf[colour],
-                },
-            )
+        book.cf_values(ws, first, last, column_at(PREVIOUS_COLS, "对比结果"), _FORMAT, _FORMAT)
 
     return Table(NAME, PREVIOUS_COLS, lambda: iter(body), len(body), body[:WIDTH_SAMPLE], styles)

@@ -105,19 +105,7 @@ def roster_table(run: RunResult, src: Sources) -> Table | None:
     body = roster_rows(run, src)
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
-        col = column_at(ROSTER_COLS, "情况")
-        for value, colour in ((MISSING, "错误"), (BUDGET_DIFF, "警告"), (OFF_ROSTER, "提示")):
-            ws.conditional_format(
-                first,
-                col,
-                last,
-                col,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{value}"',
-                    "format": book.cf[colour],
-                },
-            )
+        colours = {MISSING: "错误", BUDGET_DIFF: "警告", OFF_ROSTER: "提示"}
+        book.cf_values(ws, first, last, column_at(ROSTER_COLS, "情况"), colours, colours)
 
     return Table(NAME, ROSTER_COLS, lambda: iter(body), len(body), body[:WIDTH_SAMPLE], styles)

@@ -31,7 +31,7 @@ SEASON_COLS = [
     Col("项目编号", cap=30),
 ]
 # status -> the conditional format that marks it
-_STATUS_FORMAT = (("未提交", "错误"), ("需修改", "错误"), ("已重报", "警告"), ("已提交", "提示"))
+_STATUS_FORMAT = {"未提交": "错误", "需修改": "错误", "已重报": "警告", "已提交": "提示"}
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
@@ -68,19 +68,8 @@ def season_table(run: RunResult, src: Sources) -> Table | None:
     ]
 
     def styles(book: Book, ws: Worksheet, first: int, last: int) -> None:
-        col = column_at(SEASON_COLS, "状态")
-        for value, colour in _STATUS_FORMAT:
-            ws.conditional_format(
-                first,
-                col,
-                last,
-                col,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{value}"',
-                    "format": book.cf[colour],
-                },
-            )
+        book.cf_values(
+            ws, first, last, column_at(SEASON_COLS, "状态"), _STATUS_FORMAT, _STATUS_FORMAT
+        )
 
     return Table(NAME, SEASON_COLS, lambda: iter(body), len(body), body[:WIDTH_SAMPLE], styles)
