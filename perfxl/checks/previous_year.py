@@ -157,9 +157,12 @@ def _same_unit(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return ua == ub
 
 
-def _pair_hits(rows: list[dict[str, Any]], **columns: Any) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    return hits(frame, sheet=frame["sheet"], cell=frame["cell"], **columns)
+def _found(rows: list[dict[str, Any]] | pd.DataFrame, **constants: Any) -> pd.DataFrame:
+    """The hits of a Y rule from its records (sub, sheet, cell and the message's fields): each
+    record's fields go to the message as they are, `constants` are the same for every row."""
+    f = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    fields = {c: f[c] for c in f.columns if c not in ("sub", "sheet", "cell")}
+    return hits(f, sheet=f["sheet"], cell=f["cell"], **fields, **constants)
 
 
 # ------------------------------------------------------------------ Y01 lowered targets
@@ -207,14 +210,7 @@ def y01_lowered_target(ctx: Ctx) -> pd.DataFrame:
             )
     if not rows:
         return no_hits("name", "prev_cell")
-    f = pd.DataFrame(rows)
-    return _pair_hits(
-        rows,
-        name=f["name"],
-        observed=f["observed"],
-        expected=f["expected"],
-        prev_cell=f["prev_cell"],
-    )
+    return _found(rows)
 
 
 # ------------------------------------------------------------------ Y02 / Y03 copied
@@ -270,9 +266,7 @@ def y02_copied_targets(ctx: Ctx) -> pd.DataFrame:
     )
     if both.empty:
         return no_hits("how")
-    return hits(
-        both, sheet=both["sheet"], cell=both["cell"], observed=both["observed"], how=both["how"]
-    )
+    return _found(both)
 
 
 @rule(
@@ -290,7 +284,7 @@ def y03_same_actuals(ctx: Ctx) -> pd.DataFrame:
     f = _copied(ctx, "same_actuals")
     if f.empty:
         return no_hits()
-    return hits(f, sheet=f["sheet"], cell=f["cell"], observed=f["observed"])
+    return _found(f)
 
 
 # ------------------------------------------------------------------ Y04 narrative pasted again
@@ -340,8 +334,7 @@ def y04_repeated_text(ctx: Ctx) -> pd.DataFrame:
         )
     if not rows:
         return no_hits("section", "snippet")
-    f = pd.DataFrame(rows)
-    return _pair_hits(rows, section=f["section"], snippet=f["snippet"], observed=f["observed"])
+    return _found(rows)
 
 
 def _alike(
@@ -431,15 +424,7 @@ def y05_budget_swing(ctx: Ctx) -> pd.DataFrame:
     f = pd.DataFrame(rows)
     if total is not None and "sheet" in total:
         f["sheet"] = f["sub"].map(total["sheet"])
-    return hits(
-        f,
-        sheet=f["sheet"],
-        cell=f["cell"],
-        observed=f["observed"],
-        expected=f["expected"],
-        change=f["change"],
-        share=fmt_value(share),
-    )
+    return _found(f, share=fmt_value(share))
 
 
 # ------------------------------------------------------------------ Y06 / Y07
@@ -473,8 +458,7 @@ def y06_replaced_set(ctx: Ctx) -> pd.DataFrame:
             rows.append({"sub": sub, "sheet": None, "cell": None, "observed": a, "expected": b})
     if not rows:
         return no_hits()
-    f = pd.DataFrame(rows)
-    return hits(f, sheet=f["sheet"], cell=f["cell"], observed=f["observed"], expected=f["expected"])
+    return _found(rows)
 
 
 @rule(
@@ -530,16 +514,7 @@ def y07_grade_jump(ctx: Ctx) -> pd.DataFrame:
             )
     if not rows:
         return no_hits("rate", "prev_rate")
-    f = pd.DataFrame(rows)
-    return hits(
-        f,
-        sheet=f["sheet"],
-        cell=f["cell"],
-        observed=f["observed"],
-        expected=f["expected"],
-        rate=f["rate"],
-        prev_rate=f["prev_rate"],
-    )
+    return _found(rows)
 
 
 def comparison_table(ctx_projects: pd.DataFrame, last: LastYear, threshold: float) -> pd.DataFrame:
