@@ -428,7 +428,7 @@ class Ledger:
 
     def findings(self) -> pd.DataFrame:
         return self.frame(
-            "SELECT f.*, s.project_key FROM findings f JOIN submissions s ON s.id = f.submission_id "
+            "SELECT f.*, s.project_key, s.sub FROM findings f JOIN submissions s ON s.id = f.submission_id "
             "ORDER BY f.submission_id, f.rowid"
         )
 

@@ -78,11 +78,20 @@ SEASON_COLUMNS = (
 _BLOCKING = ("error", "warning")
 
 
-def _accepted(acc: pd.DataFrame, key: str, rule: str, cell: Any) -> bool:
-    if acc.empty:
-        return False
-    mine = acc[(acc["project_key"] == key) & (acc["rule"] == rule)]
-    return bool((mine["cell"].isna() | (mine["cell"] == cell)).any()) if len(mine) else False
+class _Accepted:
+    """The officer's acceptances as a lookup: (project key, rule) → the cells accepted, where
+    None stands for every cell of the rule."""
+
+    def __init__(self, acc: pd.DataFrame) -> None:
+        self.cells: dict[tuple[str, str], set[Any]] = defaultdict(set)
+        for key, rule, cell in zip(
+            acc.get("project_key", ()), acc.get("rule", ()), acc.get("cell", ()), strict=True
+        ):
+            self.cells[(str(key), str(rule))].add(None if pd.isna(cell) else cell)
+
+    def covers(self, key: Any, rule: str, cell: Any) -> bool:
+        cells = self.cells.get((str(key), rule))
+        return bool(cells) and (None in cells or cell in cells)
 
 
 def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
@@ -109,7 +118,7 @@ def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
     if subs.empty:
         return pd.DataFrame(missing, columns=SEASON_COLUMNS)
     findings = ledger.findings()
-    acc = ledger.acceptances()
+    acc = _Accepted(ledger.acceptances())
     expl = ledger.explanations()
     replies = ledger.replies()
     today = today or dt.date.today()
@@ -136,7 +145,7 @@ def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
         for f in now:
             if f["severity"] not in _BLOCKING and (lid, f["rule"], f["cell"]) not in explained:
                 continue
-            if _accepted(acc, str(key), f["rule"], f["cell"]):
+            if acc.covers(key, f["rule"], f["cell"]):
                 n_accepted += 1
             elif (lid, f["rule"], f["cell"]) in explained:
                 n_explained += 1
@@ -149,7 +158,7 @@ def season_status(ledger: Ledger, today: dt.date | None = None) -> pd.DataFrame:
         prev_returned = prev is not None and (
             prev in replied
             or any(
-                f["severity"] == "error" and not _accepted(acc, str(key), f["rule"], f["cell"])
+                f["severity"] == "error" and not acc.covers(key, f["rule"], f["cell"])
                 for f in before
             )
         )
@@ -206,17 +215,16 @@ def season_counts(status: pd.DataFrame) -> dict[str, Any]:
 
 def open_by_rule(ledger: Ledger) -> pd.DataFrame:
     """The latest versions' open findings counted by rule (errors and warnings)."""
-    status = season_status(ledger)
     f = ledger.findings()
-    if f.empty or status.empty:
-        return pd.DataFrame(columns=["rule", "severity", "projects", "findings"])
     subs = ledger.submissions()
+    if f.empty or subs.empty:
+        return pd.DataFrame(columns=["rule", "severity", "projects", "findings"])
     latest = subs.groupby(subs["project_key"].fillna("sub:" + subs["sub"]))["id"].max()
     f = f[f["submission_id"].isin(set(latest)) & f["severity"].isin(_BLOCKING)]
-    acc = ledger.acceptances()
+    acc = _Accepted(ledger.acceptances())
     keep = [
-        not _accepted(acc, str(k), r, c)
-        for k, r, c in zip(f["project_key"], f["rule"], f["cell"], strict=True)
+        not acc.covers(k if isinstance(k, str) else f"sub:{s}", r, c)
+        for k, s, r, c in zip(f["project_key"], f["sub"], f["rule"], f["cell"], strict=True)
     ]
     f = f[keep]
     g = f.groupby(["rule", "severity"]).agg(
