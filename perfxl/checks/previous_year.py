@@ -11,6 +11,7 @@ else by unit and a similar project name with the years taken out ("2023年度XX�
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -61,22 +62,29 @@ def _last_year(ctx: Ctx) -> LastYear | None:
 
 
 def match_projects(current: pd.DataFrame, previous: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Each current submission with last year's one (MATCH_COLUMNS); a project matched once."""
+    """Each current submission with last year's one (MATCH_COLUMNS); a project matched once.
+    Names are compared only within the same unit (an index, not every pair of the two years)."""
     rows, used = [], set()
-    prev = previous.to_dict("records")
+    by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_unit: dict[Any, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for p in previous.to_dict("records"):
+        code = str(p.get("project_code") or "").strip()
+        if code:
+            by_code[code].append(p)
+        if p.get("unit"):
+            by_unit[p["unit"]].append((norm_project(p.get("project_name")), p))
     for cur in current.to_dict("records"):
         code = str(cur.get("project_code") or "").strip()
         best: tuple[float, dict[str, Any], str] | None = None
-        for p in prev:
-            if p["sub"] in used:
-                continue
-            if code and code == str(p.get("project_code") or "").strip():
-                best = (1.0, p, "项目编码")
-                break
-            if cur.get("unit") and cur.get("unit") == p.get("unit"):
-                sim = similarity(
-                    norm_project(cur.get("project_name")), norm_project(p.get("project_name"))
-                )
+        same_code = [p for p in by_code.get(code, []) if p["sub"] not in used] if code else []
+        if same_code:
+            best = (1.0, same_code[0], "项目编码")
+        elif cur.get("unit"):
+            name = norm_project(cur.get("project_name"))
+            for prev_name, p in by_unit.get(cur["unit"], []):
+                if p["sub"] in used:
+                    continue
+                sim = similarity(name, prev_name)
                 if sim >= threshold and (best is None or sim > best[0]):
                     best = (sim, p, "单位+项目名称")
         if best is None:
